@@ -1,0 +1,3 @@
+"""ShopMind devassist service: aPI references, code scaffolds, commit messages, generated tests and performance advice."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,33 @@
+"""The docgen service app."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from shopmind_common.app import create_service_app
+from shopmind_common.runtime import ServiceRuntime
+from shopmind_common.settings import get_settings
+
+from shopmind_docgen import __version__
+from shopmind_docgen.config import DocgenSettings
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async with ServiceRuntime(app) as runtime:
+        await runtime.start_consumers()
+        yield
+
+
+def create_app(settings: DocgenSettings | None = None) -> FastAPI:
+    settings = settings or get_settings(DocgenSettings)
+    return create_service_app(
+        name="docgen",
+        version=__version__,
+        settings=settings,
+        routers=[],
+        lifespan=lifespan,
+        description="Project plans, requirement and design docs and status reports generated from live project data.",
+    )
