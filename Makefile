@@ -58,6 +58,7 @@ test: setup
 	started=$$(bash $(INFRA) up kafka neo4j postgres redis --report-started); \
 	trap 'bash $(INFRA) down $$started' EXIT; \
 	eval "$$(bash $(INFRA) env)"; \
+	export SHOPMIND_REQUIRE_INFRA=1; \
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-unit: setup

@@ -12,12 +12,15 @@ import uvicorn
 from fastapi import FastAPI
 from shopmind_common.http import register_local_app
 from shopmind_common.logging import configure_logging
+from shopmind_gateway.cli import app as keys_app
 
 SERVICES = ("projects", "docgen", "kg", "nlp", "decision", "devassist")
 TARGETS = ("gateway", *SERVICES)
 
-app = typer.Typer(help="ShopMind: AI services for e-commerce search and recommendation.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="ShopMind: AI services for e-commerce search and recommendation.", no_args_is_help=True
+)
+app.add_typer(keys_app, name="keys")
 
 
 @app.callback()
@@ -47,8 +50,9 @@ async def serve_suite(host: str, port: int, log_level: str = "info") -> None:
         # ASGI transports do not run lifespans, so the suite runs each service's here.
         for service in services.values():
             await stack.enter_async_context(service.router.lifespan_context(service))
-        config = uvicorn.Config(gateway, host=host, port=port, log_level=log_level,
-                                access_log=False)
+        config = uvicorn.Config(
+            gateway, host=host, port=port, log_level=log_level, access_log=False
+        )
         await uvicorn.Server(config).serve()
 
 
@@ -76,8 +80,7 @@ def run(
         one = create_gateway()
     else:
         one = create_service(target)
-    uvicorn.run(one, host=host, port=port, log_level=settings.log_level.lower(),
-                access_log=False)
+    uvicorn.run(one, host=host, port=port, log_level=settings.log_level.lower(), access_log=False)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
-from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shopmind_common.context import request_id_var, trace_id_var
@@ -87,34 +86,38 @@ class ServiceInfo:
 class _ObservabilityMiddleware:
     """Request id, trace id and per-route metrics, as plain ASGI (no body buffering)."""
 
-    def __init__(self, app: ASGIApp, *, fastapi_app: FastAPI, registry: CollectorRegistry,
-                 service: str) -> None:
+    def __init__(self, app: ASGIApp, *, registry: CollectorRegistry, service: str) -> None:
         self.app = app
-        self.fastapi_app = fastapi_app
         self.requests = Counter(
-            "http_requests_total", "HTTP requests", ["service", "method", "route", "status"],
+            "http_requests_total",
+            "HTTP requests",
+            ["service", "method", "route", "status"],
             registry=registry,
         )
         self.latency = Histogram(
-            "http_request_duration_seconds", "HTTP request latency", ["service", "method", "route"],
+            "http_request_duration_seconds",
+            "HTTP request latency",
+            ["service", "method", "route"],
             registry=registry,
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
         )
         self.service = service
 
-    def _route_template(self, scope: Scope) -> str:
-        for route in self.fastapi_app.router.routes:
-            match, _ = route.matches(scope)
-            if match == Match.FULL:
-                return str(getattr(route, "path", "unknown"))
-        return "unmatched"
+    @staticmethod
+    def _route_template(scope: Scope) -> str:
+        # The router records the matched route in the scope; its template keeps
+        # label cardinality bounded (no ids in labels).
+        route = scope.get("route")
+        return str(getattr(route, "path", "unmatched")) if route is not None else "unmatched"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
-        rid = headers.get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")[:128] or uuid.uuid4().hex
+        rid = (
+            headers.get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")[:128] or uuid.uuid4().hex
+        )
         tid = headers.get(TRACE_ID_HEADER.encode(), b"").decode("latin-1")[:128] or rid
         rid_token = request_id_var.set(rid)
         tid_token = trace_id_var.set(tid)
@@ -176,7 +179,7 @@ def create_service_app(
     app.state.info = info
     app.state.metrics_registry = registry
     install_error_handlers(app)
-    app.add_middleware(_ObservabilityMiddleware, fastapi_app=app, registry=registry, service=name)
+    app.add_middleware(_ObservabilityMiddleware, registry=registry, service=name)
 
     if include_health:
 

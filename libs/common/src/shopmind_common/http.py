@@ -32,15 +32,23 @@ def local_app(name: str) -> ASGIApp | None:
 
 
 class ServiceClient:
-    def __init__(self, name: str, *, base_url: str | None = None, app: ASGIApp | None = None,
-                 timeout_s: float = 30.0, retries: int = 2) -> None:
+    def __init__(
+        self,
+        name: str,
+        *,
+        base_url: str | None = None,
+        app: ASGIApp | None = None,
+        timeout_s: float = 30.0,
+        retries: int = 2,
+    ) -> None:
         if (base_url is None) == (app is None):
             raise ValueError("give exactly one of base_url or app")
         self.name = name
         self.retries = retries
         transport = httpx.ASGITransport(app=app) if app is not None else None
         self._client = httpx.AsyncClient(
-            base_url=base_url or f"http://{name}.local", transport=transport,
+            base_url=base_url or f"http://{name}.local",
+            transport=transport,
             timeout=timeout_s,
         )
 
@@ -52,18 +60,21 @@ class ServiceClient:
             headers.setdefault("x-trace-id", tid)
         return headers
 
-    async def request(self, method: str, path: str, *, headers: dict[str, str] | None = None,
-                      **kwargs: Any) -> httpx.Response:
+    async def request(
+        self, method: str, path: str, *, headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> httpx.Response:
         attempts = self.retries + 1 if method.upper() in _IDEMPOTENT else 1
         delay = 0.1
         for attempt in range(1, attempts + 1):
             try:
-                return await self._client.request(method, path, headers=self._headers(headers),
-                                                  **kwargs)
+                return await self._client.request(
+                    method, path, headers=self._headers(headers), **kwargs
+                )
             except httpx.ConnectError as exc:
                 if attempt == attempts:
-                    raise Unavailable(f"{self.name} is unreachable: {exc}",
-                                      details={"upstream": self.name}) from exc
+                    raise Unavailable(
+                        f"{self.name} is unreachable: {exc}", details={"upstream": self.name}
+                    ) from exc
                 await asyncio.sleep(delay)
                 delay *= 2
         raise AssertionError("unreachable")
@@ -85,6 +96,8 @@ def service_client(name: str, settings: ServiceSettings, **kwargs: Any) -> Servi
         return ServiceClient(name, base_url=url, **kwargs)
     app = local_app(name)
     if app is None:
-        raise Unavailable(f"no URL configured for service {name!r} and it is not in process",
-                          details={"upstream": name, "setting": "SHOPMIND_SERVICE_URLS"})
+        raise Unavailable(
+            f"no URL configured for service {name!r} and it is not in process",
+            details={"upstream": name, "setting": "SHOPMIND_SERVICE_URLS"},
+        )
     return ServiceClient(name, app=app, **kwargs)

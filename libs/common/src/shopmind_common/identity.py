@@ -36,15 +36,18 @@ ANONYMOUS = Caller(subject="anonymous")
 
 def sign_caller(caller: Caller, secret: str, now: float | None = None) -> dict[str, str]:
     ts = str(int(now if now is not None else time.time()))
-    value = base64.urlsafe_b64encode(orjson.dumps(
-        {"sub": caller.subject, "scopes": sorted(caller.scopes), "kind": caller.kind, "ts": ts}
-    )).decode()
+    value = base64.urlsafe_b64encode(
+        orjson.dumps(
+            {"sub": caller.subject, "scopes": sorted(caller.scopes), "kind": caller.kind, "ts": ts}
+        )
+    ).decode()
     sig = hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()
     return {CALLER_HEADER: value, SIGNATURE_HEADER: sig}
 
 
-def verify_caller(value: str | None, signature: str | None, secret: str,
-                  now: float | None = None) -> Caller | None:
+def verify_caller(
+    value: str | None, signature: str | None, secret: str, now: float | None = None
+) -> Caller | None:
     """The caller if the headers are genuine and fresh, else None."""
     if not value or not signature:
         return None
@@ -58,5 +61,8 @@ def verify_caller(value: str | None, signature: str | None, secret: str,
         return None
     if abs((now if now is not None else time.time()) - ts) > MAX_SKEW_S:
         return None
-    return Caller(subject=str(data.get("sub", "")), scopes=frozenset(data.get("scopes", [])),
-                  kind=str(data.get("kind", "")))
+    return Caller(
+        subject=str(data.get("sub", "")),
+        scopes=frozenset(data.get("scopes", [])),
+        kind=str(data.get("kind", "")),
+    )

@@ -46,8 +46,11 @@ def configure_logging(service: str, level: str = "INFO", json: bool = True) -> N
     if any(getattr(h, "_shopmind", False) for h in root.handlers):
         return
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter(service) if json else logging.Formatter(
-        "%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.setFormatter(
+        JsonFormatter(service)
+        if json
+        else logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s")
+    )
     handler._shopmind = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     # kafka-python is chatty at INFO about every connection.

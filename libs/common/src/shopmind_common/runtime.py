@@ -1,9 +1,9 @@
 """What a service's lifespan starts and stops: the bus, consumers, background loads.
 
-    async with ServiceRuntime(app) as rt:
-        rt.add_consumer("kg", [REVIEW_ENRICHED], batch_handler=ingest)
-        rt.load_in_background("sentiment", load_models)
-        yield
+async with ServiceRuntime(app) as rt:
+    rt.add_consumer("kg", [REVIEW_ENRICHED], batch_handler=ingest)
+    rt.load_in_background("sentiment", load_models)
+    yield
 """
 
 from __future__ import annotations
@@ -45,17 +45,30 @@ class ServiceRuntime:
         app.state.bus = self.bus
         self.info.backends["events"] = self.bus.name
 
-    def add_consumer(self, group: str, topics: Sequence[str], *, handler: Handler | None = None,
-                     batch_handler: BatchHandler | None = None, inbox: Inbox | None = None,
-                     max_batch: int = 200) -> ConsumerRunner | None:
+    def add_consumer(
+        self,
+        group: str,
+        topics: Sequence[str],
+        *,
+        handler: Handler | None = None,
+        batch_handler: BatchHandler | None = None,
+        inbox: Inbox | None = None,
+        max_batch: int = 200,
+    ) -> ConsumerRunner | None:
         """Register a consumer; it starts on entry unless CONSUMERS_ENABLED is false."""
         if not self.settings.consumers_enabled:
             return None
         runner = ConsumerRunner(
-            self.bus, group=group, topics=topics, handler=handler, batch_handler=batch_handler,
-            inbox=inbox, max_attempts=self.settings.consumer_max_attempts,
+            self.bus,
+            group=group,
+            topics=topics,
+            handler=handler,
+            batch_handler=batch_handler,
+            inbox=inbox,
+            max_attempts=self.settings.consumer_max_attempts,
             backoff_initial_s=self.settings.consumer_backoff_initial_s,
-            backoff_max_s=self.settings.consumer_backoff_max_s, max_batch=max_batch,
+            backoff_max_s=self.settings.consumer_backoff_max_s,
+            max_batch=max_batch,
             registry=self.app.state.metrics_registry,
         )
         self._pending_consumers.append(runner)
@@ -76,7 +89,8 @@ class ServiceRuntime:
                 self.info.models[name] = {"status": "failed", "error": str(exc)}
                 return
             self.info.models[name] = {
-                "status": "ready", "load_seconds": round(time.perf_counter() - start, 2),
+                "status": "ready",
+                "load_seconds": round(time.perf_counter() - start, 2),
                 **described,
             }
             self.readiness.mark_ready(name)
@@ -100,8 +114,12 @@ class ServiceRuntime:
         if self.consumers:
             self.readiness.add_check("consumers", lambda: all(c.running for c in self.consumers))
 
-    async def __aexit__(self, exc_type: type[BaseException] | None,
-                        exc: BaseException | None, tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         for task in self._background:
             task.cancel()
         for runner in self.consumers:

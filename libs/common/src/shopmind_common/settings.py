@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Literal, TypeVar
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PLACEHOLDER_SECRET = "change-me"  # noqa: S105 - the development default, refused elsewhere
+PLACEHOLDER_SECRET = "change-me"
 
 Environment = Literal["development", "test", "production"]
 
@@ -30,6 +30,7 @@ class ServiceSettings(BaseSettings):
     log_json: bool = Field(default=True, alias="LOG_JSON")
 
     kafka_bootstrap: str | None = Field(default=None, alias="KAFKA_BOOTSTRAP")
+    kafka_topic_prefix: str = Field(default="", alias="KAFKA_TOPIC_PREFIX")
     kafka_client_id: str = Field(default="shopmind", alias="KAFKA_CLIENT_ID")
     neo4j_uri: str | None = Field(default=None, alias="NEO4J_URI")
     neo4j_user: str = Field(default="neo4j", alias="NEO4J_USER")
@@ -45,20 +46,25 @@ class ServiceSettings(BaseSettings):
     service_urls: dict[str, str] = Field(default_factory=dict, alias="SHOPMIND_SERVICE_URLS")
 
     consumer_max_attempts: int = Field(default=3, alias="CONSUMER_MAX_ATTEMPTS", ge=1)
-    consumer_backoff_initial_s: float = Field(default=0.05, alias="CONSUMER_BACKOFF_INITIAL_S", gt=0)
+    consumer_backoff_initial_s: float = Field(
+        default=0.05, alias="CONSUMER_BACKOFF_INITIAL_S", gt=0
+    )
     consumer_backoff_max_s: float = Field(default=2.0, alias="CONSUMER_BACKOFF_MAX_S", gt=0)
     consumers_enabled: bool = Field(default=True, alias="CONSUMERS_ENABLED")
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> ServiceSettings:
-        if self.environment == "production":
-            for name, field in type(self).model_fields.items():
-                if name.endswith(("_secret", "_password")) and field.alias:
-                    value = getattr(self, name)
-                    if value in (PLACEHOLDER_SECRET, ""):
-                        raise ValueError(
-                            f"{field.alias} must be set to a real secret outside development"
-                        )
+        if self.environment != "production":
+            return self
+        bad = []
+        for name, field in type(self).model_fields.items():
+            value = getattr(self, name)
+            if (name.endswith("_secret") and value in (PLACEHOLDER_SECRET, "")) or (
+                name.endswith("_password") and value == PLACEHOLDER_SECRET
+            ):
+                bad.append(field.alias or name.upper())
+        if bad:
+            raise ValueError(f"{', '.join(bad)} must be set to a real secret outside development")
         return self
 
     def sqlalchemy_url(self, default_sqlite_name: str) -> str:
@@ -78,7 +84,7 @@ class ServiceSettings(BaseSettings):
 S = TypeVar("S", bound=ServiceSettings)
 
 
-@lru_cache(maxsize=None)
+@cache
 def get_settings(cls: type[S]) -> S:
     """Build a settings class once per process."""
     return cls()

@@ -29,8 +29,11 @@ def bus_from_settings(settings: ServiceSettings) -> EventBus:
     if settings.kafka_bootstrap:
         from shopmind_common.events.kafka import KafkaBus
 
-        return KafkaBus(settings.kafka_bootstrap,
-                        client_id=f"{settings.kafka_client_id}-{settings.service_name}")
+        return KafkaBus(
+            settings.kafka_bootstrap,
+            client_id=f"{settings.kafka_client_id}-{settings.service_name}",
+            topic_prefix=settings.kafka_topic_prefix,
+        )
     if _process_bus is None:
         _process_bus = InProcessBus()
     return _process_bus

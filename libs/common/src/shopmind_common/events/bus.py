@@ -41,8 +41,9 @@ class EventBus(abc.ABC):
         """Flush and disconnect."""
 
     @abc.abstractmethod
-    async def publish_raw(self, items: Sequence[tuple[str, str | None, bytes, dict[str, bytes]]]
-                          ) -> None:
+    async def publish_raw(
+        self, items: Sequence[tuple[str, str | None, bytes, dict[str, bytes]]]
+    ) -> None:
         """Publish (topic, key, value, headers) tuples and wait until all are stored."""
 
     async def publish(self, event: Event) -> None:

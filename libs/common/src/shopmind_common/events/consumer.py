@@ -76,10 +76,16 @@ class ConsumerRunner:
         self._client: ConsumerClient | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
-        self._outcomes = Counter(
-            "consumer_events_total", "Events handled by outcome",
-            ["group", "topic", "outcome"], registry=registry,
-        ) if registry is not None else None
+        self._outcomes = (
+            Counter(
+                "consumer_events_total",
+                "Events handled by outcome",
+                ["group", "topic", "outcome"],
+                registry=registry,
+            )
+            if registry is not None
+            else None
+        )
 
     @property
     def running(self) -> bool:
@@ -165,8 +171,12 @@ class ConsumerRunner:
             try:
                 await self.batch_handler(events)
             except Exception:
-                log.warning("batch of %d failed in %s; handling one by one",
-                            len(events), self.group, exc_info=True)
+                log.warning(
+                    "batch of %d failed in %s; handling one by one",
+                    len(events),
+                    self.group,
+                    exc_info=True,
+                )
             else:
                 await self._done(events)
                 return
@@ -190,8 +200,13 @@ class ConsumerRunner:
                 return None
             except Exception as exc:
                 if attempt == self.max_attempts:
-                    log.error("event %s failed %d times in %s: %r",
-                              event.event_id, attempt, self.group, exc)
+                    log.error(
+                        "event %s failed %d times in %s: %r",
+                        event.event_id,
+                        attempt,
+                        self.group,
+                        exc,
+                    )
                     return f"{type(exc).__name__}: {exc}"
                 self.stats.retries += 1
                 await asyncio.sleep(delay * (0.5 + random.random() / 2))
@@ -205,21 +220,33 @@ class ConsumerRunner:
 
     async def _dead_letter(self, record: Record, error: str, attempts: int) -> None:
         letter = DeadLetter(
-            source_topic=record.topic, source_partition=record.partition,
-            source_offset=record.offset, consumer_group=self.group, error=error,
-            attempts=attempts, original_value=record.value, original_key=record.key or "",
+            source_topic=record.topic,
+            source_partition=record.partition,
+            source_offset=record.offset,
+            consumer_group=self.group,
+            error=error,
+            attempts=attempts,
+            original_value=record.value,
+            original_key=record.key or "",
         )
         letter.failed_at.FromDatetime(datetime.now(UTC))
         headers = {"dlq-error": error.encode()[:1000], "dlq-group": self.group.encode()}
         if TYPE_HEADER in record.headers:
             headers[TYPE_HEADER] = record.headers[TYPE_HEADER]
         await self.bus.publish_raw(
-            [(record.topic + DLQ_SUFFIX, record.key, letter.SerializeToString(), headers)])
+            [(record.topic + DLQ_SUFFIX, record.key, letter.SerializeToString(), headers)]
+        )
         self.stats.dead_lettered += 1
         if self._outcomes is not None:
             self._outcomes.labels(self.group, record.topic, "dead_lettered").inc()
-        log.warning("dead-lettered %s[%d]@%d from %s: %s",
-                    record.topic, record.partition, record.offset, self.group, error)
+        log.warning(
+            "dead-lettered %s[%d]@%d from %s: %s",
+            record.topic,
+            record.partition,
+            record.offset,
+            self.group,
+            error,
+        )
 
     def _count_many(self, events: list[Event], outcome: str, n: int) -> None:
         if self._outcomes is not None and n and events:

@@ -53,8 +53,15 @@ class Event:
         return self.topic or self.type
 
 
-def new_event(type_: str, payload: Message, *, key: str, producer: str,
-              event_id: str | None = None, trace_id: str | None = None) -> Event:
+def new_event(
+    type_: str,
+    payload: Message,
+    *,
+    key: str,
+    producer: str,
+    event_id: str | None = None,
+    trace_id: str | None = None,
+) -> Event:
     """Build an event of a registered type, checking the payload class."""
     if type_ not in EVENT_TYPES:
         raise ValueError(f"unknown event type {type_!r}")
@@ -62,8 +69,12 @@ def new_event(type_: str, payload: Message, *, key: str, producer: str,
     if not isinstance(payload, cls):
         raise TypeError(f"{type_} carries {cls.__name__}, not {type(payload).__name__}")
     return Event(
-        type=type_, key=key, payload=payload, event_id=event_id or str(uuid.uuid4()),
-        schema_version=version, producer=producer,
+        type=type_,
+        key=key,
+        payload=payload,
+        event_id=event_id or str(uuid.uuid4()),
+        schema_version=version,
+        producer=producer,
         trace_id=trace_id or trace_id_var.get() or uuid.uuid4().hex,
     )
 
@@ -71,8 +82,12 @@ def new_event(type_: str, payload: Message, *, key: str, producer: str,
 def encode(event: Event) -> tuple[bytes, dict[str, bytes]]:
     """The message value (an Envelope) and the routing headers."""
     env = Envelope(
-        event_id=event.event_id, type=event.type, schema_version=event.schema_version,
-        producer=event.producer, trace_id=event.trace_id, key=event.key,
+        event_id=event.event_id,
+        type=event.type,
+        schema_version=event.schema_version,
+        producer=event.producer,
+        trace_id=event.trace_id,
+        key=event.key,
         payload=event.payload.SerializeToString(),
     )
     env.occurred_at.FromDatetime(event.occurred_at)
@@ -102,9 +117,15 @@ def decode(record: Record) -> Event:
     except (DecodeError, ValueError) as exc:
         raise PoisonMessage(f"payload is not a valid {cls.__name__}: {exc}") from exc
     return Event(
-        type=env.type, key=env.key, payload=payload, event_id=env.event_id,
+        type=env.type,
+        key=env.key,
+        payload=payload,
+        event_id=env.event_id,
         schema_version=env.schema_version,
         occurred_at=env.occurred_at.ToDatetime(tzinfo=UTC),
-        producer=env.producer, trace_id=env.trace_id,
-        topic=record.topic, partition=record.partition, offset=record.offset,
+        producer=env.producer,
+        trace_id=env.trace_id,
+        topic=record.topic,
+        partition=record.partition,
+        offset=record.offset,
     )

@@ -65,7 +65,9 @@ class SqlInbox(Inbox):
         async with self.engine.connect() as conn:
             rows = await conn.execute(
                 select(inbox_table.c.event_id).where(
-                    inbox_table.c.consumer == consumer, inbox_table.c.event_id.in_(ids)))
+                    inbox_table.c.consumer == consumer, inbox_table.c.event_id.in_(ids)
+                )
+            )
             return {r[0] for r in rows}
 
     async def mark(self, consumer: str, event_ids: Iterable[str]) -> None:

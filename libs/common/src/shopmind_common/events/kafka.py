@@ -8,6 +8,7 @@ small pool; the event loop never blocks on the network.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -27,9 +28,19 @@ log = logging.getLogger("shopmind.events.kafka")
 class KafkaBus(EventBus):
     name = "kafka"
 
-    def __init__(self, bootstrap: str, *, client_id: str = "shopmind",
-                 partitions: int = 3, linger_ms: int = 5) -> None:
+    def __init__(
+        self,
+        bootstrap: str,
+        *,
+        client_id: str = "shopmind",
+        partitions: int = 3,
+        linger_ms: int = 5,
+        topic_prefix: str = "",
+    ) -> None:
         self.bootstrap = bootstrap
+        # Every topic name on the broker carries this prefix (environments, tests);
+        # callers and records see the names without it.
+        self.topic_prefix = topic_prefix
         self.client_id = client_id
         self.partitions = partitions
         self.linger_ms = linger_ms
@@ -46,7 +57,7 @@ class KafkaBus(EventBus):
                 enable_idempotence=True,
                 linger_ms=self.linger_ms,
                 retries=5,
-                max_in_flight_requests_per_connection=5,
+                max_in_flight_requests_per_connection=1,  # kafka-python's idempotence needs 1
             )
         return self._producer
 
@@ -57,28 +68,35 @@ class KafkaBus(EventBus):
         producer, self._producer = self._producer, None
         if producer is not None:
             await asyncio.get_running_loop().run_in_executor(
-                self._pool, lambda: producer.close(timeout=10))
+                self._pool, lambda: producer.close(timeout=10)
+            )
         self._pool.shutdown(wait=False)
 
-    def _send_all(self, items: Sequence[tuple[str, str | None, bytes, dict[str, bytes]]]
-                  ) -> None:
+    def _send_all(self, items: Sequence[tuple[str, str | None, bytes, dict[str, bytes]]]) -> None:
         producer = self._get_producer()
         futures = [
-            producer.send(topic, value=value, key=key.encode() if key is not None else None,
-                          headers=list(headers.items()))
+            producer.send(
+                self.topic_prefix + topic,
+                value=value,
+                key=key.encode() if key is not None else None,
+                headers=list(headers.items()),
+            )
             for topic, key, value, headers in items
         ]
         producer.flush(timeout=30)
         for future in futures:
             future.get(timeout=30)  # raises the broker's error, if any
 
-    async def publish_raw(self, items: Sequence[tuple[str, str | None, bytes, dict[str, bytes]]]
-                          ) -> None:
+    async def publish_raw(
+        self, items: Sequence[tuple[str, str | None, bytes, dict[str, bytes]]]
+    ) -> None:
         if items:
             await asyncio.get_running_loop().run_in_executor(self._pool, self._send_all, items)
 
     def _create_topics(self, topics: Sequence[str]) -> None:
-        missing = [t for t in topics if t not in self._known_topics]
+        missing = [
+            self.topic_prefix + t for t in topics if self.topic_prefix + t not in self._known_topics
+        ]
         if not missing:
             return
         admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, client_id=self.client_id)
@@ -86,10 +104,9 @@ class KafkaBus(EventBus):
             existing = set(admin.list_topics())
             new = [NewTopic(t, self.partitions, 1) for t in missing if t not in existing]
             if new:
-                try:
+                # Another member may create it first; either way it exists.
+                with contextlib.suppress(TopicAlreadyExistsError):
                     admin.create_topics(new)
-                except TopicAlreadyExistsError:
-                    pass  # another member created it first
         finally:
             admin.close()
         self._known_topics.update(missing)
@@ -115,7 +132,7 @@ class _KafkaConsumerClient(ConsumerClient):
     def _ensure(self) -> KafkaConsumer:
         if self._consumer is None:
             self._consumer = KafkaConsumer(
-                *self.topics,
+                *(self.bus.topic_prefix + t for t in self.topics),
                 bootstrap_servers=self.bus.bootstrap,
                 client_id=f"{self.bus.client_id}-{self.group}",
                 group_id=self.group,
@@ -133,12 +150,16 @@ class _KafkaConsumerClient(ConsumerClient):
         out: list[Record] = []
         for tp, msgs in batches.items():
             for m in msgs:
-                out.append(Record(
-                    topic=tp.topic, partition=tp.partition, offset=m.offset,
-                    key=m.key.decode() if m.key is not None else None,
-                    value=m.value if m.value is not None else b"",
-                    headers={k: (v or b"") for k, v in (m.headers or [])},
-                ))
+                out.append(
+                    Record(
+                        topic=tp.topic.removeprefix(self.bus.topic_prefix),
+                        partition=tp.partition,
+                        offset=m.offset,
+                        key=m.key.decode() if m.key is not None else None,
+                        value=m.value if m.value is not None else b"",
+                        headers={k: (v or b"") for k, v in (m.headers or [])},
+                    )
+                )
         return out
 
     async def poll(self, max_records: int, timeout_s: float) -> list[Record]:
@@ -146,10 +167,14 @@ class _KafkaConsumerClient(ConsumerClient):
         return records
 
     def _commit(self, offsets: Offsets) -> None:
-        self._ensure().commit({
-            TopicPartition(topic, partition): OffsetAndMetadata(offset, "", -1)
-            for (topic, partition), offset in offsets.items()
-        })
+        self._ensure().commit(
+            {
+                TopicPartition(self.bus.topic_prefix + topic, partition): OffsetAndMetadata(
+                    offset, "", -1
+                )
+                for (topic, partition), offset in offsets.items()
+            }
+        )
 
     async def commit(self, offsets: Offsets) -> None:
         if offsets:

@@ -35,8 +35,9 @@ class InProcessBus(EventBus):
             return sum(len(p) for p in self._log(topic)) % self.partitions
         return zlib.crc32(key.encode()) % self.partitions
 
-    async def publish_raw(self, items: Sequence[tuple[str, str | None, bytes, dict[str, bytes]]]
-                          ) -> None:
+    async def publish_raw(
+        self, items: Sequence[tuple[str, str | None, bytes, dict[str, bytes]]]
+    ) -> None:
         for topic, key, value, headers in items:
             partition = self.partition_for(key, topic)
             log = self._log(topic)[partition]

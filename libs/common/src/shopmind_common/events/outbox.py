@@ -39,8 +39,9 @@ outbox_metadata = MetaData()
 outbox_table = Table(
     "shopmind_outbox",
     outbox_metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-           autoincrement=True),
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
     Column("topic", String(200), nullable=False),
     Column("key", String(200), nullable=True),
     Column("value", LargeBinary, nullable=False),
@@ -55,8 +56,14 @@ async def add_to_outbox(session: AsyncSession | AsyncConnection, events: Sequenc
     rows = []
     for event in events:
         value, headers = encode(event)
-        rows.append({"topic": event.destination, "key": event.key, "value": value,
-                     "headers": {k: v.decode() for k, v in headers.items()}})
+        rows.append(
+            {
+                "topic": event.destination,
+                "key": event.key,
+                "value": value,
+                "headers": {k: v.decode() for k, v in headers.items()},
+            }
+        )
     if rows:
         await session.execute(outbox_table.insert(), rows)
 
@@ -64,8 +71,9 @@ async def add_to_outbox(session: AsyncSession | AsyncConnection, events: Sequenc
 class OutboxRelay:
     """Publishes committed outbox rows to the bus, oldest first."""
 
-    def __init__(self, engine: AsyncEngine, bus: EventBus, *, batch_size: int = 200,
-                 interval_s: float = 0.1) -> None:
+    def __init__(
+        self, engine: AsyncEngine, bus: EventBus, *, batch_size: int = 200, interval_s: float = 0.1
+    ) -> None:
         self.engine = engine
         self.bus = bus
         self.batch_size = batch_size
@@ -81,27 +89,42 @@ class OutboxRelay:
     async def relay_once(self) -> int:
         """Publish one batch of pending rows; returns how many it published."""
         async with self.engine.begin() as conn:
-            stmt = (select(outbox_table).where(outbox_table.c.published_at.is_(None))
-                    .order_by(outbox_table.c.id).limit(self.batch_size)
-                    .with_for_update(skip_locked=True))
+            stmt = (
+                select(outbox_table)
+                .where(outbox_table.c.published_at.is_(None))
+                .order_by(outbox_table.c.id)
+                .limit(self.batch_size)
+                .with_for_update(skip_locked=True)
+            )
             rows = (await conn.execute(stmt)).mappings().all()
             if not rows:
                 return 0
-            await self.bus.publish_raw([
-                (r["topic"], r["key"], r["value"],
-                 {k: v.encode() for k, v in (r["headers"] or {}).items()})
-                for r in rows
-            ])
-            await conn.execute(update(outbox_table)
-                               .where(outbox_table.c.id.in_([r["id"] for r in rows]))
-                               .values(published_at=datetime.now(UTC)))
+            await self.bus.publish_raw(
+                [
+                    (
+                        r["topic"],
+                        r["key"],
+                        r["value"],
+                        {k: v.encode() for k, v in (r["headers"] or {}).items()},
+                    )
+                    for r in rows
+                ]
+            )
+            await conn.execute(
+                update(outbox_table)
+                .where(outbox_table.c.id.in_([r["id"] for r in rows]))
+                .values(published_at=datetime.now(UTC))
+            )
         self.published += len(rows)
         return len(rows)
 
     async def pending(self) -> int:
         async with self.engine.connect() as conn:
-            result = await conn.execute(select(func.count()).select_from(outbox_table)
-                                        .where(outbox_table.c.published_at.is_(None)))
+            result = await conn.execute(
+                select(func.count())
+                .select_from(outbox_table)
+                .where(outbox_table.c.published_at.is_(None))
+            )
             return int(result.scalar_one())
 
     async def _run(self) -> None:

@@ -8,7 +8,6 @@ payload message class.
 from __future__ import annotations
 
 from google.protobuf.message import Message
-
 from shopmind.events.behavior.v1.behavior_pb2 import BehaviorEvent
 from shopmind.events.catalog.v1.product_pb2 import ProductUpserted
 from shopmind.events.common.v1.envelope_pb2 import DeadLetter, Envelope
