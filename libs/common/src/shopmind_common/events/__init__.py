@@ -7,6 +7,7 @@ from shopmind_common.events.bus import DLQ_SUFFIX, ConsumerClient, EventBus, Off
 from shopmind_common.events.consumer import BatchHandler, ConsumerRunner, ConsumerStats, Handler
 from shopmind_common.events.envelope import (
     ID_HEADER,
+    TRACE_HEADER,
     TYPE_HEADER,
     Event,
     PoisonMessage,
@@ -42,6 +43,7 @@ def bus_from_settings(settings: ServiceSettings) -> EventBus:
 __all__ = [
     "DLQ_SUFFIX",
     "ID_HEADER",
+    "TRACE_HEADER",
     "TYPE_HEADER",
     "BatchHandler",
     "ConsumerClient",

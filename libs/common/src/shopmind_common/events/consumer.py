@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from prometheus_client import CollectorRegistry, Counter
 from shopmind.events import DeadLetter
 
+from shopmind_common.context import trace_id_var
 from shopmind_common.events.bus import DLQ_SUFFIX, ConsumerClient, EventBus, Offsets
 from shopmind_common.events.envelope import TYPE_HEADER, Event, PoisonMessage, Record, decode
 from shopmind_common.events.inbox import Inbox, MemoryInbox
@@ -189,6 +190,13 @@ class ConsumerRunner:
 
     async def _attempt(self, event: Event) -> str | None:
         """Run the handler with capped exponential backoff; the last error, or None."""
+        token = trace_id_var.set(event.trace_id or None)
+        try:
+            return await self._attempt_traced(event)
+        finally:
+            trace_id_var.reset(token)
+
+    async def _attempt_traced(self, event: Event) -> str | None:
         delay = self.backoff_initial_s
         for attempt in range(1, self.max_attempts + 1):
             try:
@@ -215,6 +223,14 @@ class ConsumerRunner:
 
     async def _done(self, events: list[Event]) -> None:
         await self.inbox.mark(self.group, [e.event_id for e in events])
+        if log.isEnabledFor(logging.DEBUG):
+            for e in events:  # one line per event, so a trace can be followed across the hop
+                log.debug(
+                    "handled %s %s",
+                    e.type,
+                    e.event_id,
+                    extra={"trace_id": e.trace_id, "event_id": e.event_id, "group": self.group},
+                )
         self.stats.handled += len(events)
         self._count_many(events, "handled", len(events))
 

@@ -13,6 +13,7 @@ from shopmind_common.context import trace_id_var
 
 TYPE_HEADER = "event-type"
 ID_HEADER = "event-id"
+TRACE_HEADER = "trace-id"
 
 
 class PoisonMessage(Exception):
@@ -91,7 +92,11 @@ def encode(event: Event) -> tuple[bytes, dict[str, bytes]]:
         payload=event.payload.SerializeToString(),
     )
     env.occurred_at.FromDatetime(event.occurred_at)
-    headers = {TYPE_HEADER: event.type.encode(), ID_HEADER: event.event_id.encode()}
+    headers = {
+        TYPE_HEADER: event.type.encode(),
+        ID_HEADER: event.event_id.encode(),
+        TRACE_HEADER: event.trace_id.encode(),
+    }
     return env.SerializeToString(), headers
 
 
