@@ -1,0 +1,1 @@
+"""Admin-only access: read-only raw Cypher."""

@@ -1,0 +1,1 @@
+"""Knowledge fusion: external triples linked into the graph by the resolution rules."""

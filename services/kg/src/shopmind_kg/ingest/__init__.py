@@ -1,0 +1,1 @@
+"""Ingestion: catalog and enrichment events into the graph, in batches."""

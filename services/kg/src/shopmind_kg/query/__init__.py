@@ -1,0 +1,1 @@
+"""Graph queries under /v1/kg/."""

@@ -1,0 +1,1 @@
+"""Entity resolution: normalised keys, aliases, embedding near-duplicates and merges."""

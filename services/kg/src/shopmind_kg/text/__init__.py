@@ -1,0 +1,1 @@
+"""Text handling for the graph: normalised keys, the seed lexicon, product extraction, intents."""
