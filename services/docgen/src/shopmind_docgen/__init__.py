@@ -1,3 +1,4 @@
-"""ShopMind docgen service: project plans, requirement and design docs and status reports generated from live project data."""
+"""ShopMind docgen service: plans, requirement and design docs, status reports and release
+notes generated from live project data, as versioned documents."""
 
 __version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""docgen's own tables: documents and their versions, jobs, pending refreshes."""
