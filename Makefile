@@ -33,7 +33,13 @@ $(STAMP): $(UV) uv.lock pyproject.toml $(wildcard libs/*/pyproject.toml services
 	$(UV) sync --all-packages --frozen
 	@touch $@
 
-setup: $(STAMP) $(GEN_MARK)
+KUSTOMIZE_BIN := $(SHOPMIND_CACHE)/bin/kustomize
+
+setup: $(STAMP) $(GEN_MARK) $(KUSTOMIZE_BIN)
+
+# kustomize renders deploy/k8s; built once from the Go module proxy into the cache.
+$(KUSTOMIZE_BIN):
+	GOBIN=$(SHOPMIND_CACHE)/bin GOFLAGS=-mod=mod go install sigs.k8s.io/kustomize/kustomize/v5@v5.7.1
 
 $(GEN_MARK): $(PROTOS) $(STAMP)
 	$(MAKE) proto
@@ -59,6 +65,7 @@ test: setup
 	trap 'bash $(INFRA) down $$started' EXIT; \
 	eval "$$(bash $(INFRA) env)"; \
 	export SHOPMIND_REQUIRE_INFRA=1; \
+	$(PY) deploy/k8s/validate.py; \
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-unit: setup

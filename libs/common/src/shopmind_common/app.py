@@ -24,6 +24,7 @@ from shopmind_common.context import request_id_var, trace_id_var
 from shopmind_common.errors import install_error_handlers
 from shopmind_common.logging import configure_logging
 from shopmind_common.settings import ServiceSettings
+from shopmind_common.tracing import FASTAPI_TELEMETRY, install_tracing
 
 REQUEST_ID_HEADER = "x-request-id"
 TRACE_ID_HEADER = "x-trace-id"
@@ -173,12 +174,15 @@ def create_service_app(
         version=version,
         description=description or f"The {name} service.",
         lifespan=_lifespan,
+        telemetry=FASTAPI_TELEMETRY,
     )
     app.state.settings = settings
     app.state.readiness = readiness
     app.state.info = info
     app.state.metrics_registry = registry
     install_error_handlers(app)
+    # Added first, so it runs inside the observability middleware: the span's trace id wins.
+    install_tracing(app, name)
     app.add_middleware(_ObservabilityMiddleware, registry=registry, service=name)
 
     if include_health:

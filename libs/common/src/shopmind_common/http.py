@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 from starlette.types import ASGIApp
 
+from shopmind_common import tracing
 from shopmind_common.context import request_id_var, trace_id_var
 from shopmind_common.errors import Unavailable
 from shopmind_common.settings import ServiceSettings
@@ -58,6 +59,7 @@ class ServiceClient:
             headers.setdefault("x-request-id", rid)
         if (tid := trace_id_var.get()) is not None:
             headers.setdefault("x-trace-id", tid)
+        tracing.inject(headers)  # the callee's server span becomes a child of ours
         return headers
 
     async def request(

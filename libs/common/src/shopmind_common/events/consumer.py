@@ -21,10 +21,10 @@ from datetime import UTC, datetime
 from prometheus_client import CollectorRegistry, Counter
 from shopmind.events import DeadLetter
 
-from shopmind_common.context import trace_id_var
 from shopmind_common.events.bus import DLQ_SUFFIX, ConsumerClient, EventBus, Offsets
 from shopmind_common.events.envelope import TYPE_HEADER, Event, PoisonMessage, Record, decode
 from shopmind_common.events.inbox import Inbox, MemoryInbox
+from shopmind_common.tracing import consuming, consuming_batch
 
 log = logging.getLogger("shopmind.events.consumer")
 
@@ -170,7 +170,9 @@ class ConsumerRunner:
     async def _handle(self, events: list[Event], record_of: dict[str, Record]) -> None:
         if self.batch_handler is not None and len(events) > 1:
             try:
-                await self.batch_handler(events)
+                headers = [record_of[e.event_id].headers for e in events]
+                with consuming_batch(self.group, events, headers):
+                    await self.batch_handler(events)
             except Exception:
                 log.warning(
                     "batch of %d failed in %s; handling one by one",
@@ -182,19 +184,16 @@ class ConsumerRunner:
                 await self._done(events)
                 return
         for event in events:
-            error = await self._attempt(event)
+            error = await self._attempt(event, record_of[event.event_id].headers)
             if error is None:
                 await self._done([event])
             else:
                 await self._dead_letter(record_of[event.event_id], error, self.max_attempts)
 
-    async def _attempt(self, event: Event) -> str | None:
+    async def _attempt(self, event: Event, headers: dict[str, bytes] | None = None) -> str | None:
         """Run the handler with capped exponential backoff; the last error, or None."""
-        token = trace_id_var.set(event.trace_id or None)
-        try:
+        with consuming(self.group, event, headers):  # a span in the event's trace, trace_id_var
             return await self._attempt_traced(event)
-        finally:
-            trace_id_var.reset(token)
 
     async def _attempt_traced(self, event: Event) -> str | None:
         delay = self.backoff_initial_s

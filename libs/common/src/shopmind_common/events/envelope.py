@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from google.protobuf.message import DecodeError, Message
 from shopmind.events import EVENT_TYPES, Envelope
 
+from shopmind_common import tracing
 from shopmind_common.context import trace_id_var
 
 TYPE_HEADER = "event-type"
@@ -97,6 +98,9 @@ def encode(event: Event) -> tuple[bytes, dict[str, bytes]]:
         ID_HEADER: event.event_id.encode(),
         TRACE_HEADER: event.trace_id.encode(),
     }
+    # Consumer spans become children of the producer's span when one is active.
+    for name, value in tracing.inject({}).items():
+        headers[name] = value.encode("latin-1")
     return env.SerializeToString(), headers
 
 
