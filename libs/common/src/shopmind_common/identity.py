@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -35,7 +36,10 @@ ANONYMOUS = Caller(subject="anonymous")
 
 
 def sign_caller(caller: Caller, secret: str, now: float | None = None) -> dict[str, str]:
-    ts = str(int(now if now is not None else time.time()))
+    moment = now if now is not None else time.time()
+    if not math.isfinite(moment):
+        raise ValueError("the signing time must be a finite number of seconds")
+    ts = str(int(moment))
     value = base64.urlsafe_b64encode(
         orjson.dumps(
             {"sub": caller.subject, "scopes": sorted(caller.scopes), "kind": caller.kind, "ts": ts}

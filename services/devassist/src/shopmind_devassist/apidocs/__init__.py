@@ -1,0 +1,1 @@
+"""API references in Markdown from an OpenAPI document."""

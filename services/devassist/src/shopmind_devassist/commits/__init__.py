@@ -1,0 +1,1 @@
+"""Conventional Commits messages from unified diffs."""

@@ -1,0 +1,1 @@
+"""Static performance advice for Python source."""

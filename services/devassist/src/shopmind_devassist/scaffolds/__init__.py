@@ -1,0 +1,1 @@
+"""Parameterised scaffolds in the suite's own layout: a service, a consumer stage, a recommender."""

@@ -1,0 +1,1 @@
+"""Generated pytest files: API tests from OpenAPI, edge-case skeletons from source."""
