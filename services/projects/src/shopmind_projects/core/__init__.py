@@ -1,0 +1,1 @@
+"""Pieces every domain of the service shares: ETags, pages, idempotent creates."""

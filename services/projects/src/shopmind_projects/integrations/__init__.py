@@ -1,0 +1,1 @@
+"""Other services this one calls."""
