@@ -1,0 +1,1 @@
+"""Who is calling (API key or JWT) and what they may do (scopes)."""

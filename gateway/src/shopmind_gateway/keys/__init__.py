@@ -1,0 +1,1 @@
+"""API keys: created once, stored as salted hashes, listed and revoked."""

@@ -1,0 +1,1 @@
+"""What operators read: aggregated health, the merged OpenAPI and metrics."""
