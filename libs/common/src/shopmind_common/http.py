@@ -16,7 +16,7 @@ from starlette.types import ASGIApp
 
 from shopmind_common import tracing
 from shopmind_common.context import request_id_var, trace_id_var
-from shopmind_common.errors import Unavailable
+from shopmind_common.errors import BadRequest, Unavailable
 from shopmind_common.settings import ServiceSettings
 
 _local_apps: dict[str, ASGIApp] = {}
@@ -72,6 +72,10 @@ class ServiceClient:
                 return await self._client.request(
                     method, path, headers=self._headers(headers), **kwargs
                 )
+            except httpx.InvalidURL as exc:
+                # An id with characters no URL can carry: the caller's input, not our fault.
+                raise BadRequest(f"cannot call {self.name} with that path: {exc}",
+                                 details={"upstream": self.name, "path": path[:200]}) from exc
             except httpx.ConnectError as exc:
                 if attempt == attempts:
                     raise Unavailable(

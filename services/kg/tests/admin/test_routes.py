@@ -76,4 +76,4 @@ async def test_raw_cypher_on_the_embedded_store(tmp_path: Any) -> None:
                 httpx.AsyncClient(transport=transport, base_url="http://test") as api):
         resp = await api.post("/v1/kg/cypher", headers=_headers("admin"),
                               json={"query": "RETURN 1"})
-        assert resp.status_code == 501 and resp.json()["error"]["code"] == "not_implemented"
+        assert resp.status_code == 409 and resp.json()["error"]["code"] == "backend_unsupported"

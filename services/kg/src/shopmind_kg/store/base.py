@@ -22,10 +22,14 @@ from shopmind_kg.store.model import (
 
 
 class BackendUnsupported(ServiceError):
-    """The operation needs a backend this deployment does not run."""
+    """The operation needs a backend this deployment does not run.
 
-    status_code = 501
-    code = "not_implemented"
+    A 4xx, not 501: the server is fine, the request asks for something this
+    deployment's configuration (no NEO4J_URI) does not offer.
+    """
+
+    status_code = 409
+    code = "backend_unsupported"
 
 
 @runtime_checkable
