@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from shopmind_common.http import register_local_app
 from shopmind_common.logging import configure_logging
 from shopmind_gateway.cli import app as keys_app
+from shopmind_kg.cli import app as kg_app
 
 SERVICES = ("projects", "docgen", "kg", "nlp", "decision", "devassist")
 TARGETS = ("gateway", *SERVICES)
@@ -21,6 +22,7 @@ app = typer.Typer(
     help="ShopMind: AI services for e-commerce search and recommendation.", no_args_is_help=True
 )
 app.add_typer(keys_app, name="keys")
+app.add_typer(kg_app, name="kg")
 
 
 @app.callback()
