@@ -1,3 +1,3 @@
-"""ShopMind decision service: purchase propensity and demand trends with XGBoost and per-feature explanations."""
+"""ShopMind decision service: purchase propensity and demand trends with explanations."""
 
 __version__ = "0.1.0"

@@ -2,8 +2,30 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from pydantic import Field
 from shopmind_common.settings import ServiceSettings
 
 
 class DecisionSettings(ServiceSettings):
     service_name: str = "decision"
+
+    # Where model versions live (a Kubernetes volume in production);
+    # default <data dir>/decision/models.
+    model_dir: str | None = Field(default=None, alias="DECISION_MODEL_DIR")
+    # Threads XGBoost uses for batch scoring and training (0: all cores).
+    predict_threads: int = Field(default=0, alias="DECISION_PREDICT_THREADS", ge=0)
+    train_threads: int = Field(default=0, alias="DECISION_TRAIN_THREADS", ge=0)
+    max_batch_rows: int = Field(default=100_000, alias="DECISION_MAX_BATCH_ROWS", ge=1)
+    # How long the population window behind online category features is reused.
+    population_ttl_s: float = Field(default=300.0, alias="DECISION_POPULATION_TTL_S", gt=0)
+    # Insight summaries: "auto" tries the shared model layer, then nlp, then the template.
+    insights_backend: str = Field(default="auto", alias="DECISION_INSIGHTS_BACKEND",
+                                  pattern="^(auto|model|nlp|template)$")
+    insights_timeout_s: float = Field(default=20.0, alias="DECISION_INSIGHTS_TIMEOUT_S", gt=0)
+
+    def registry_path(self) -> Path:
+        if self.model_dir:
+            return Path(self.model_dir).expanduser()
+        return Path(self.data_dir).expanduser() / "decision" / "models"

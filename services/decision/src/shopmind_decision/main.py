@@ -7,27 +7,88 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from shopmind_common.app import create_service_app
+from shopmind_common.db import Database
+from shopmind_common.events import EventBus, SqlInbox
 from shopmind_common.runtime import ServiceRuntime
 from shopmind_common.settings import get_settings
+from sqlalchemy import event
 
 from shopmind_decision import __version__
+from shopmind_decision.behavior.events import CONSUMER_GROUP, TOPICS, behavior_handler
+from shopmind_decision.behavior.routes import router as behavior_router
+from shopmind_decision.behavior.service import behavior
 from shopmind_decision.config import DecisionSettings
+from shopmind_decision.insights.routes import router as insights_router
+from shopmind_decision.insights.writer import load_writer_model
+from shopmind_decision.predictions.loaded import ModelCache
+from shopmind_decision.predictions.routes import router as predictions_router
+from shopmind_decision.registry.repository import RegistryStore
+from shopmind_decision.registry.routes import router as registry_router
+from shopmind_decision.state import DecisionState
+from shopmind_decision.tables import metadata
+from shopmind_decision.training import repository as jobs_repository
+from shopmind_decision.training.routes import router as training_router
+from shopmind_decision.training.runner import JobRunner
+
+
+def _relax_sqlite_sync(db: Database) -> None:
+    """WAL with synchronous=NORMAL: still crash-safe, without an fsync on every commit."""
+    if db.backend != "sqlite":
+        return
+
+    @event.listens_for(db.engine.sync_engine, "connect")
+    def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    async with ServiceRuntime(app) as runtime:
-        await runtime.start_consumers()
-        yield
+    settings: DecisionSettings = app.state.settings
+    db = Database(settings.sqlalchemy_url("decision.db"))
+    _relax_sqlite_sync(db)
+    async with db.engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    inbox = SqlInbox(db.engine)
+    await inbox.create()
+    async with db.session() as session:
+        await jobs_repository.fail_unfinished(session, "interrupted: the service restarted")
+    store = RegistryStore(settings.registry_path())
+    models = ModelCache(store, threads=settings.predict_threads)
+    jobs = JobRunner()
+    behavior.population_ttl_s = settings.population_ttl_s
+    app.state.info.backends["database"] = db.backend
+    app.state.info.backends["model_registry"] = str(store.root)
+    try:
+        async with ServiceRuntime(app, bus=app.state.bus_override) as runtime:
+            app.state.decision = DecisionState(settings=settings, db=db, store=store,
+                                               models=models, jobs=jobs, bus=runtime.bus)
+            runtime.add_consumer(CONSUMER_GROUP, TOPICS, batch_handler=behavior_handler(db),
+                                 inbox=inbox)
+            runtime.load_in_background("xgboost", models.load_champions)
+            if settings.insights_backend == "model":
+                runtime.load_in_background("insights-writer", load_writer_model)
+            await runtime.start_consumers()
+            yield
+            await jobs.close()
+    finally:
+        await db.dispose()
 
 
-def create_app(settings: DecisionSettings | None = None) -> FastAPI:
+def create_app(settings: DecisionSettings | None = None, *, bus: EventBus | None = None
+               ) -> FastAPI:
+    """The app; `bus` overrides the one the settings choose (tests isolate themselves with it)."""
     settings = settings or get_settings(DecisionSettings)
-    return create_service_app(
+    app = create_service_app(
         name="decision",
         version=__version__,
         settings=settings,
-        routers=[],
+        routers=[behavior_router, training_router, registry_router, predictions_router,
+                 insights_router],
         lifespan=lifespan,
-        description="Purchase propensity and demand trends with XGBoost and per-feature explanations.",
+        description="Purchase propensity and demand trends with XGBoost and per-feature "
+                    "explanations.",
     )
+    app.state.bus_override = bus
+    return app

@@ -1,0 +1,276 @@
+"""Decision serving: batch rows/s through the service against raw XGBoost, and single p99.
+
+    ~/.cache/shopmind/venv/bin/python bench/decision_serving/run.py
+
+It trains a propensity model on a completejourney sample into a temporary
+registry, starts the decision service with uvicorn in its own process, and
+scores the same feature rows three ways: `Booster.inplace_predict` in this
+process (the limit), `POST /v1/decision/predictions/batch` over HTTP (each row
+gets a stored prediction id), and one by one through `POST
+/v1/decision/predictions` with an explanation from `pred_contribs`. Writes its
+figures into README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import numpy as np
+import orjson
+import pyarrow as pa
+import pyarrow.ipc as ipc
+import xgboost as xgb
+from shopmind_decision.datasets.completejourney import (
+    daily_activity,
+    load_transactions,
+    top_categories,
+)
+from shopmind_decision.features.definitions import PROPENSITY_FEATURES
+from shopmind_decision.registry.repository import RegistryStore
+from shopmind_decision.registry.service import registry
+from shopmind_decision.training.propensity import (
+    PropensityConfig,
+    build_snapshot,
+    train_propensity,
+)
+
+README = Path(__file__).with_name("README.md")
+BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_ready(base: str, proc: subprocess.Popen[bytes], timeout_s: float = 120) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("the service exited during start-up")
+        try:
+            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("the service did not become ready")
+
+
+def _best_rate(fn, rows: int, repeats: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """(best rows/s, median rows/s) over repeats."""
+    rates = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        rates.append(rows / (time.perf_counter() - t0))
+    return max(rates), float(np.median(rates))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--households", type=int, default=800)
+    ap.add_argument("--categories", type=int, default=100)
+    ap.add_argument("--batch-rows", type=int, default=10_000)
+    ap.add_argument("--repeats", type=int, default=7)
+    ap.add_argument("--singles", type=int, default=1000)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--no-readme", action="store_true")
+    args = ap.parse_args()
+    started = time.perf_counter()
+
+    tx = load_transactions(max_households=args.households, seed=1)
+    cats = top_categories(tx, args.categories)
+    activity = daily_activity(tx)
+    activity = activity[activity["category"].isin(cats)]
+    trained = train_propensity(activity, categories=cats, source="completejourney",
+                               config=PropensityConfig(max_train_snapshots=3,
+                                                       threads=args.threads,
+                                                       logistic_baseline=False))
+    # Real rows to score: the features of an earlier snapshot.
+    as_of = int(activity["day"].max()) - 60
+    snap = build_snapshot(activity, as_of, horizon=14, categories=cats,
+                          specs=PROPENSITY_FEATURES, active_days=91)
+    x_all = snap.frame.to_numpy(dtype="float32")
+    reps = -(-args.batch_rows // len(x_all))
+    x = np.ascontiguousarray(np.tile(x_all, (reps, 1))[:args.batch_rows])
+    names = trained.schema.names
+    trees = trained.booster.num_boosted_rounds()
+    depth = trained.params["xgboost"]["max_depth"]
+    print(f"model: {trees} trees of depth <= {depth}, {len(names)} features; "
+          f"batch of {len(x):,} rows")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store = RegistryStore(Path(tmp) / "models")
+        registry.register(store, "propensity", trained, job_id=None, promote=None)
+        raw = xgb.Booster()
+        raw.load_model(str(store.model_path("propensity", 1)))
+        raw.set_param({"nthread": args.threads})
+        raw.inplace_predict(x[:10])
+
+        raw_best, raw_med = _best_rate(lambda: raw.inplace_predict(x), len(x), args.repeats)
+        dm = xgb.DMatrix(x, feature_names=names)
+        contrib_best, _ = _best_rate(lambda: raw.predict(dm, pred_contribs=True), len(x), 3)
+
+        port = _free_port()
+        env = {**os.environ, "SHOPMIND_DATA_DIR": tmp, "DECISION_MODEL_DIR": str(store.root),
+               "CONSUMERS_ENABLED": "false", "LOG_LEVEL": "WARNING", "KAFKA_BOOTSTRAP": "",
+               "DATABASE_URL": "", "DECISION_PREDICT_THREADS": str(args.threads),
+               "DECISION_INSIGHTS_BACKEND": "template"}
+        for var in ("KAFKA_BOOTSTRAP", "DATABASE_URL"):
+            env.pop(var)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", "shopmind_decision.main:create_app",
+             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+             "--no-access-log"], env=env)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            _wait_ready(base, proc)
+            with httpx.Client(base_url=base, timeout=120) as client:
+                payload = orjson.dumps({"model": "propensity", "columns": names,
+                                        "rows": x.tolist()})
+                headers = {"content-type": "application/json"}
+
+                def batch() -> None:
+                    r = client.post("/v1/decision/predictions/batch", content=payload,
+                                    headers=headers)
+                    assert r.status_code == 201, r.text
+
+                batch()  # warm
+                check = client.post("/v1/decision/predictions/batch", content=payload,
+                                    headers=headers).json()
+                assert np.allclose(check["scores"], raw.inplace_predict(x), atol=1e-5)
+                json_best, json_med = _best_rate(batch, len(x), args.repeats)
+
+                sink = pa.BufferOutputStream()
+                table = pa.table({n: x[:, j] for j, n in enumerate(names)})
+                with ipc.new_stream(sink, table.schema) as writer:
+                    writer.write_table(table)
+                arrow_body = sink.getvalue().to_pybytes()
+                arrow_headers = {"content-type": "application/vnd.apache.arrow.stream"}
+
+                def arrow_batch() -> None:
+                    r = client.post("/v1/decision/predictions/batch/arrow",
+                                    params={"model": "propensity"}, content=arrow_body,
+                                    headers=arrow_headers)
+                    assert r.status_code == 201, r.text
+
+                arrow_batch()
+                # Interleaved with the raw runs so that both see the same machine load.
+                pair_ratios = []
+                for _ in range(args.repeats):
+                    raw_rate, _ = _best_rate(lambda: raw.inplace_predict(x), len(x), 1)
+                    svc_rate, _ = _best_rate(arrow_batch, len(x), 1)
+                    pair_ratios.append(svc_rate / raw_rate)
+                check = client.post("/v1/decision/predictions/batch/arrow",
+                                    params={"model": "propensity"}, content=arrow_body,
+                                    headers=arrow_headers).json()
+                assert np.allclose(check["scores"], raw.inplace_predict(x), atol=1e-5)
+                assert len(set(check["prediction_ids"])) == len(x)
+                svc_best, svc_med = _best_rate(arrow_batch, len(x), args.repeats)
+
+                rng = np.random.default_rng(0)
+                picks = rng.integers(0, len(x_all), size=args.singles)
+                bodies = [orjson.dumps({"model": "propensity", "top_k": 10, "features": {
+                    n: float(v) for n, v in zip(names, x_all[i], strict=True)}}) for i in picks]
+                for body in bodies[:50]:
+                    client.post("/v1/decision/predictions", content=body, headers=headers)
+                lat = []
+                for body in bodies:
+                    t0 = time.perf_counter()
+                    r = client.post("/v1/decision/predictions", content=body, headers=headers)
+                    lat.append(time.perf_counter() - t0)
+                    assert r.status_code == 201, r.text
+                    assert r.json()["explanation"]["contributions"]
+                lat_ms = np.array(lat) * 1000
+                single = raw.copy()
+                single.set_param({"nthread": 1})  # as the service does for small requests
+                raw_lat = []
+                for i in range(300):
+                    row = x_all[i % len(x_all):i % len(x_all) + 1]
+                    t0 = time.perf_counter()
+                    single.predict(xgb.DMatrix(row, feature_names=names, nthread=1),
+                                   pred_contribs=True)
+                    raw_lat.append(time.perf_counter() - t0)
+                raw_lat_ms = np.array(raw_lat) * 1000
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+    ratio = svc_best / raw_best
+    paired = float(np.median(pair_ratios))
+    p50, p99 = float(np.percentile(lat_ms, 50)), float(np.percentile(lat_ms, 99))
+    print(f"raw xgboost inplace_predict ({args.threads} threads): {raw_best:,.0f} rows/s "
+          f"(median {raw_med:,.0f})")
+    print(f"service batch, Arrow IPC body (stored with ids): {svc_best:,.0f} rows/s "
+          f"(median {svc_med:,.0f})")
+    print(f"service batch, JSON body (stored with ids): {json_best:,.0f} rows/s "
+          f"(median {json_med:,.0f}); ratio {json_best / raw_best:.3f}")
+    print(f"ratio service / raw xgboost: best/best {ratio:.3f}, median of interleaved pairs "
+          f"{paired:.3f} (goal >= 0.5: {'met' if paired >= 0.5 else 'NOT met'})")
+    print(f"raw pred_contribs (explanations): {contrib_best:,.0f} rows/s")
+    print(f"single prediction with explanation over HTTP: p50 {p50:.2f} ms, p99 {p99:.2f} ms "
+          f"(goal p99 < 10 ms: {'met' if p99 < 10 else 'NOT met'}); raw single-row "
+          f"pred_contribs p50 {np.percentile(raw_lat_ms, 50):.2f} ms, p99 "
+          f"{np.percentile(raw_lat_ms, 99):.2f} ms")
+    total = time.perf_counter() - started
+    print(f"total {total:.0f}s")
+
+    if not args.no_readme:
+        load = os.getloadavg()[0]
+        block = "\n".join([
+            BEGIN,
+            f"Last run: {datetime.now(UTC).date().isoformat()}, "
+            f"`{' '.join(sys.argv[1:]) or 'defaults'}`, {os.cpu_count()} CPUs (load average "
+            f"{load:.1f} at the end: the machine was shared), {total:.0f} s in all. Model: "
+            f"{trees} trees of depth <= {depth}, {len(names)} features; batches of "
+            f"{len(x):,} rows.",
+            "",
+            "| path | rows/s (best of runs) | median | vs raw XGBoost |",
+            "| --- | --- | --- | --- |",
+            f"| raw `Booster.inplace_predict`, {args.threads} threads (the limit) | "
+            f"{raw_best:,.0f} | {raw_med:,.0f} | 1.000 |",
+            f"| service `POST /v1/decision/predictions/batch/arrow` (HTTP, Arrow IPC body, "
+            f"stored with ids) | {svc_best:,.0f} | {svc_med:,.0f} | {ratio:.3f} |",
+            f"| service `POST /v1/decision/predictions/batch` (HTTP, JSON `columns`+`rows`, "
+            f"stored with ids) | {json_best:,.0f} | {json_med:,.0f} | "
+            f"{json_best / raw_best:.3f} |",
+            "",
+            f"Arrow path against raw XGBoost, median of {args.repeats} interleaved pairs "
+            f"(each pair timed back to back, so both see the same load): **{paired:.3f}**.",
+            "",
+            "| path | rows/s (best of runs) | median | vs raw XGBoost |",
+            "| --- | --- | --- | --- |",
+            f"| raw `pred_contribs` (what `explain: true` costs) | {contrib_best:,.0f} | | "
+            f"{contrib_best / raw_best:.3f} |",
+            "",
+            f"Single prediction with its explanation (`POST /v1/decision/predictions`, "
+            f"{args.singles} sequential requests over HTTP, client-side time): p50 "
+            f"{p50:.2f} ms, p99 {p99:.2f} ms. Raw single-row `pred_contribs`: p50 "
+            f"{np.percentile(raw_lat_ms, 50):.2f} ms, p99 {np.percentile(raw_lat_ms, 99):.2f} ms "
+            "(one thread, as the service uses for small requests).",
+            END,
+        ])
+        text = README.read_text() if README.exists() else "# decision_serving\n"
+        if BEGIN in text:
+            text = re.sub(re.escape(BEGIN) + r".*?" + re.escape(END), lambda _: block, text,
+                          flags=re.S)
+        else:
+            text = text.rstrip() + "\n\n## Results\n\n" + block + "\n"
+        README.write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,38 @@
+"""Dependencies of the decision routes, declared once."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shopmind_decision.predictions.loaded import ModelCache
+from shopmind_decision.registry.repository import RegistryStore
+from shopmind_decision.state import DecisionState
+
+
+def get_state(request: Request) -> DecisionState:
+    state: DecisionState = request.app.state.decision
+    return state
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A session that commits when the endpoint succeeds and rolls back when it fails."""
+    async with get_state(request).db.session() as session:
+        yield session
+
+
+def get_store(request: Request) -> RegistryStore:
+    return get_state(request).store
+
+
+def get_models(request: Request) -> ModelCache:
+    return get_state(request).models
+
+
+StateDep = Annotated[DecisionState, Depends(get_state)]
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+StoreDep = Annotated[RegistryStore, Depends(get_store)]
+ModelsDep = Annotated[ModelCache, Depends(get_models)]

@@ -1,0 +1,313 @@
+"""Scoring: single and batch predictions with ids, and explanations from `pred_contribs`.
+
+Every scoring call is stored as one batch row (inputs, scores and, when
+computed, contributions as float32 arrays); a prediction id is
+`<batch id>-<row>`. Single predictions are always explained at once; batch
+rows are explained at once when asked, or on their first fetch (from the
+stored inputs and the same model version, so the answer is the same) and the
+explanation is then kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+from shopmind_common.errors import NotFound, PayloadTooLarge, Unprocessable
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shopmind_decision.behavior.service import behavior, date_day
+from shopmind_decision.predictions import repository
+from shopmind_decision.predictions.loaded import LoadedModel, ModelCache
+from shopmind_decision.predictions.schemas import (
+    BatchPredictIn,
+    BatchPredictionOut,
+    Contribution,
+    Entity,
+    Explanation,
+    ModelRef,
+    PredictIn,
+    PredictionOut,
+)
+
+# Below this many rows the thread hand-off costs more than it saves.
+_THREAD_MIN_ROWS = 2048
+
+
+def _field_error(field: str, message: str) -> Unprocessable:
+    return Unprocessable(f"invalid input: {field}: {message}",
+                         details=[{"field": field, "message": message}])
+
+
+def vector_from_features(model: LoadedModel, features: dict[str, float], prefix: str
+                         ) -> np.ndarray:
+    """A row in schema order; unknown or missing features are 422s naming the field."""
+    unknown = [k for k in features if k not in model.position]
+    if unknown:
+        raise Unprocessable(
+            f"unknown feature {unknown[0]!r} for {model.name} v{model.version}",
+            details=[{"field": f"{prefix}.{k}", "message": "unknown feature"} for k in unknown])
+    missing = [n for n in model.names if n not in features]
+    if missing:
+        raise Unprocessable(
+            f"missing feature {missing[0]!r} for {model.name} v{model.version}",
+            details=[{"field": f"{prefix}.{k}", "message": "missing feature"} for k in missing])
+    x = np.fromiter((features[n] for n in model.names), dtype="float32", count=len(model.names))
+    if not np.isfinite(x).all():
+        bad = model.names[int(np.argwhere(~np.isfinite(x))[0][0])]
+        raise _field_error(f"{prefix}.{bad}", "must be a finite number")
+    return x
+
+
+def matrix_from_rows(model: LoadedModel, columns: Sequence[str], rows: Sequence[Sequence[float]]
+                     ) -> np.ndarray:
+    unknown = [(i, c) for i, c in enumerate(columns) if c not in model.position]
+    if unknown:
+        raise Unprocessable(
+            f"unknown feature {unknown[0][1]!r} for {model.name} v{model.version}",
+            details=[{"field": f"body.columns.{i}", "message": f"unknown feature {c!r}"}
+                     for i, c in unknown])
+    if len(set(columns)) != len(columns):
+        raise _field_error("body.columns", "a feature is named twice")
+    missing = [n for n in model.names if n not in set(columns)]
+    if missing:
+        raise Unprocessable(
+            f"missing feature {missing[0]!r} for {model.name} v{model.version}",
+            details=[{"field": "body.columns", "message": f"missing feature {k!r}"}
+                     for k in missing])
+    try:
+        x = np.asarray(rows, dtype="float32")
+    except ValueError as exc:
+        raise _field_error("body.rows", f"rows must all have {len(columns)} numbers") from exc
+    if x.ndim != 2 or x.shape[1] != len(columns):
+        raise _field_error("body.rows", f"rows must all have {len(columns)} numbers")
+    if not np.isfinite(x).all():
+        bad = int(np.argwhere(~np.isfinite(x))[0][0])
+        raise _field_error(f"body.rows.{bad}", "values must be finite numbers")
+    if list(columns) != model.names:
+        order = [list(columns).index(n) for n in model.names]
+        x = np.ascontiguousarray(x[:, order])
+    return x
+
+
+ARROW_STREAM = "application/vnd.apache.arrow.stream"
+
+
+def matrix_from_arrow(model: LoadedModel, data: bytes) -> np.ndarray:
+    """Feature columns from an Arrow IPC stream, named like the schema, in schema order."""
+    import pyarrow as pa
+    import pyarrow.ipc as ipc
+
+    try:
+        table = ipc.open_stream(pa.py_buffer(data)).read_all()
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise _field_error("body", f"not an Arrow IPC stream: {exc}") from exc
+    columns = table.column_names
+    unknown = [(i, c) for i, c in enumerate(columns) if c not in model.position]
+    if unknown:
+        raise Unprocessable(
+            f"unknown feature {unknown[0][1]!r} for {model.name} v{model.version}",
+            details=[{"field": f"body.columns.{i}", "message": f"unknown feature {c!r}"}
+                     for i, c in unknown])
+    missing = [n for n in model.names if n not in set(columns)]
+    if missing:
+        raise Unprocessable(
+            f"missing feature {missing[0]!r} for {model.name} v{model.version}",
+            details=[{"field": "body.columns", "message": f"missing feature {k!r}"}
+                     for k in missing])
+    if table.num_rows == 0:
+        raise _field_error("body", "no rows")
+    x = np.empty((table.num_rows, len(model.names)), dtype="float32")
+    for j, name in enumerate(model.names):
+        column = table.column(name)
+        if not (pa.types.is_floating(column.type) or pa.types.is_integer(column.type)):
+            raise _field_error(f"body.columns.{columns.index(name)}",
+                               f"{name} must be numeric, not {column.type}")
+        if column.null_count:
+            raise _field_error(f"body.columns.{columns.index(name)}", f"{name} has nulls")
+        x[:, j] = column.to_numpy()
+    if not np.isfinite(x).all():
+        bad = int(np.argwhere(~np.isfinite(x))[0][1])
+        raise _field_error(f"body.columns.{columns.index(model.names[bad])}",
+                           "values must be finite numbers")
+    return x
+
+
+def explanation_of(model: LoadedModel, row: np.ndarray, contribs: np.ndarray, top_k: int
+                   ) -> Explanation:
+    values = contribs[:-1]
+    order = np.argsort(-np.abs(values), kind="stable")[:top_k]
+    return Explanation(
+        space=model.schema.margin, base_value=float(contribs[-1]),
+        contributions=[Contribution(feature=model.names[i], value=float(row[i]),
+                                    contribution=float(values[i])) for i in order])
+
+
+class PredictionService:
+    async def _entity_rows(self, session: AsyncSession, model: LoadedModel,
+                           entities: Sequence[Entity], prefix: str) -> np.ndarray:
+        """Feature rows for entities, from the behaviour store (point in time)."""
+        rows = []
+        for i, entity in enumerate(entities):
+            if model.kind == "propensity":
+                if entity.user_id is None:
+                    raise _field_error(f"{prefix}.{i}.user_id" if prefix.endswith("instances")
+                                       else f"{prefix}.user_id",
+                                       "a propensity prediction needs a user_id")
+                frame = await behavior.user_features(session, entity.user_id, [entity.category],
+                                                     date_day(entity.as_of))
+            else:
+                frame = await behavior.category_features(session, [entity.category],
+                                                         date_day(entity.as_of))
+            rows.append(frame[model.names].to_numpy(dtype="float32")[0])
+        return np.vstack(rows)
+
+    async def _store(self, session: AsyncSession, model: LoadedModel, x: np.ndarray,
+                     scores: np.ndarray, contribs: np.ndarray | None,
+                     entities: list[dict[str, Any]] | None) -> tuple[str, datetime]:
+        batch_id = uuid.uuid4().hex
+        created = datetime.now(UTC)
+        await repository.insert_batch(session, {
+            "id": batch_id, "model_name": model.name, "model_version": model.version,
+            "count": int(x.shape[0]), "feature_names": model.names,
+            "features": np.ascontiguousarray(x, dtype="float32").tobytes(),
+            "scores": np.ascontiguousarray(scores, dtype="float32").tobytes(),
+            "contributions": None if contribs is None else
+            np.ascontiguousarray(contribs, dtype="float32").tobytes(),
+            "entities": entities, "created_at": created,
+        })
+        return batch_id, created
+
+    async def predict(self, session: AsyncSession, models: ModelCache, body: PredictIn
+                      ) -> PredictionOut:
+        """Score one row and explain it."""
+        model = models.get(body.model, body.version, body.alias)
+        entity = None
+        if body.features is not None:
+            x = vector_from_features(model, body.features, "body.features").reshape(1, -1)
+        else:
+            assert body.entity is not None
+            x = await self._entity_rows(session, model, [body.entity], "body.entity")
+            entity = body.entity.model_dump(mode="json")
+        contribs = model.contributions(x)
+        margin = contribs.sum(axis=1)
+        score = model.score(margin)
+        batch_id, created = await self._store(session, model, x, score, contribs,
+                                              [entity] if entity else None)
+        return PredictionOut(
+            prediction_id=f"{batch_id}-0", model=model.name, version=model.version,
+            kind=model.kind, output=model.schema.output, score=float(score[0]),
+            margin=float(margin[0]), entity=entity,
+            explanation=explanation_of(model, x[0], contribs[0], body.top_k), created_at=created)
+
+    async def predict_batch(self, session: AsyncSession, models: ModelCache,
+                            body: BatchPredictIn, max_rows: int) -> BatchPredictionOut:
+        """Score many rows; one stored batch, one id per row."""
+        n = len(body.rows) if body.rows is not None else len(body.instances or [])
+        if n > max_rows:
+            raise PayloadTooLarge(f"{n} rows is more than the limit of {max_rows}",
+                                  details=[{"field": "body.rows", "message": "too many rows"}])
+        model = models.get(body.model, body.version, body.alias)
+        entities: list[dict[str, Any]] | None = None
+        if body.rows is not None:
+            assert body.columns is not None
+            x = matrix_from_rows(model, body.columns, body.rows)
+        else:
+            instances = body.instances or []
+            if all(i.features is not None for i in instances):
+                x = np.vstack([vector_from_features(model, i.features or {},
+                                                    f"body.instances.{k}.features")
+                               for k, i in enumerate(instances)])
+            else:
+                parts = []
+                entities = []
+                for k, inst in enumerate(instances):
+                    if inst.features is not None:
+                        parts.append(vector_from_features(model, inst.features,
+                                                          f"body.instances.{k}.features"))
+                        entities.append({})
+                    else:
+                        assert inst.entity is not None
+                        row = await self._entity_rows(session, model, [inst.entity],
+                                                      f"body.instances.{k}.entity")
+                        parts.append(row[0])
+                        entities.append(inst.entity.model_dump(mode="json"))
+                x = np.vstack(parts)
+
+        return await self._score_batch(session, model, x, body.explain, body.top_k, entities)
+
+    async def predict_arrow(self, session: AsyncSession, models: ModelCache, data: bytes, *,
+                            ref: ModelRef, explain: bool, top_k: int, max_rows: int
+                            ) -> BatchPredictionOut:
+        """Score the rows of an Arrow IPC stream (the fast path for large batches)."""
+        model = models.get(ref.model, ref.version, ref.alias)
+        x = await asyncio.to_thread(matrix_from_arrow, model, data) \
+            if len(data) > 1 << 20 else matrix_from_arrow(model, data)
+        if x.shape[0] > max_rows:
+            raise PayloadTooLarge(f"{x.shape[0]} rows is more than the limit of {max_rows}",
+                                  details=[{"field": "body", "message": "too many rows"}])
+        return await self._score_batch(session, model, x, explain, top_k, None)
+
+    async def _score_batch(self, session: AsyncSession, model: LoadedModel, x: np.ndarray,
+                           explain: bool, top_k: int, entities: list[dict[str, Any]] | None
+                           ) -> BatchPredictionOut:
+        def score() -> tuple[np.ndarray, np.ndarray | None]:
+            if explain:
+                c = model.contributions(x)
+                return model.score(c.sum(axis=1)), c
+            return model.score(model.margin(x)), None
+
+        if x.shape[0] >= _THREAD_MIN_ROWS:
+            scores, contribs = await asyncio.to_thread(score)
+        else:
+            scores, contribs = score()
+        batch_id, _ = await self._store(session, model, x, scores, contribs, entities)
+        return BatchPredictionOut.model_construct(
+            batch_id=batch_id, model=model.name, version=model.version, count=int(x.shape[0]),
+            output=model.schema.output,
+            prediction_ids=[f"{batch_id}-{i}" for i in range(x.shape[0])],
+            scores=scores.tolist(),
+            explanations=None if contribs is None else [
+                explanation_of(model, x[i], contribs[i], top_k) for i in range(x.shape[0])])
+
+    async def get(self, session: AsyncSession, models: ModelCache, prediction_id: str,
+                  top_k: int | None = None) -> PredictionOut:
+        """A stored prediction and its explanation (computed and kept on first fetch)."""
+        batch_id, _, index_text = prediction_id.rpartition("-")
+        not_found = NotFound(f"no prediction {prediction_id!r}",
+                             details=[{"field": "prediction_id", "message": "no such prediction"}])
+        if not batch_id or not index_text.isdigit():
+            raise not_found
+        row = await repository.get_batch(session, batch_id)
+        index = int(index_text)
+        if row is None or index >= row["count"]:
+            raise not_found
+        width = len(row["feature_names"])
+        x = np.frombuffer(row["features"], dtype="float32").reshape(row["count"], width)[index]
+        score = float(np.frombuffer(row["scores"], dtype="float32")[index])
+        model = models.get(row["model_name"], row["model_version"])
+        if row["contributions"] is not None:
+            contribs = np.frombuffer(row["contributions"], dtype="float32").reshape(
+                row["count"], width + 1)[index]
+        else:
+            kept = await repository.get_explanation(session, prediction_id)
+            if kept is None:
+                contribs = model.contributions(x.reshape(1, -1))[0]
+                await repository.save_explanation(session, prediction_id,
+                                                  [float(v) for v in contribs])
+            else:
+                contribs = np.asarray(kept, dtype="float32")
+        entity = (row["entities"] or [None] * row["count"])[index] or None
+        return PredictionOut(
+            prediction_id=prediction_id, model=row["model_name"], version=row["model_version"],
+            kind=model.kind, output=model.schema.output, score=score,
+            margin=float(contribs.sum()), entity=entity,
+            explanation=explanation_of(model, x, contribs, top_k or width),
+            created_at=row["created_at"])
+
+
+predictions = PredictionService()
