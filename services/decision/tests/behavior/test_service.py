@@ -107,6 +107,12 @@ async def test_http_events_are_validated_published_and_featurised(
     assert dairy["uc_discount_rate_91"] == pytest.approx(1.0 / 7.0)
     assert dairy["c_buyer_share_28"] == 0.5
     assert feats.json()["features"]["BREAD"]["uc_baskets_28"] == 0.0
+    # A category asked twice, and an id no shopper has, are answered, not a 500.
+    twice = await client.get("/v1/decision/features/users/ü-未知",
+                             params={"category": ["DAIRY", "DAIRY"]})
+    assert twice.status_code == 200
+    assert list(twice.json()["features"]) == ["DAIRY"]
+    assert twice.json()["features"]["DAIRY"]["uc_units_28"] == 0.0
     # Point in time: as of a date before the events, nothing is known.
     past = await client.get("/v1/decision/features/users/u9",
                             params={"category": "DAIRY",

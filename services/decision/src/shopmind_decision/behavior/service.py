@@ -174,6 +174,7 @@ class BehaviorService:
         category across shoppers read a cached population window.
         """
         as_of = today() + 1 if as_of is None else as_of
+        categories = list(dict.fromkeys(categories))  # a repeated category is asked once
         own = await repository.activity(session, user_id=user_id,
                                         since_day=as_of - USER_LOOKBACK_DAYS, until_day=as_of)
         population = await self._population_frame(session, as_of)
