@@ -62,4 +62,8 @@ def test_shopmind_run_serves_healthz_with_every_service(tmp_path: Path) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             out, _ = proc.communicate()
-    assert proc.returncode == 0, out.decode(errors="replace")[-3000:]
+    # uvicorn re-raises SIGTERM after a graceful shutdown, so -15 is a clean stop too;
+    # what matters is that every service's lifespan (consumers, relays) was drained.
+    logs = out.decode(errors="replace")
+    assert proc.returncode in (0, -15), logs[-3000:]
+    assert "suite stopped: every service drained" in logs, logs[-3000:]

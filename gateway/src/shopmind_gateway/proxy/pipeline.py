@@ -311,10 +311,11 @@ def _upstream_error(name: str, exc: UpstreamError) -> ServiceError:
 
 def is_proxied(scope: Scope) -> bool:
     """A request for an upstream (`/v1/<service>/...`), not for the gateway's own API."""
+    if scope["type"] != "http":  # lifespan and websocket scopes carry no path to route
+        return False
     path: str = scope["path"]
     return (
-        scope["type"] == "http"
-        and path.startswith("/v1/")
+        path.startswith("/v1/")
         and not path.startswith("/v1/gateway/")
         and path != "/v1/gateway"
     )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import importlib
-from contextlib import AsyncExitStack
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Annotated
 
 import typer
@@ -14,6 +15,8 @@ from shopmind_common.http import register_local_app
 from shopmind_common.logging import configure_logging
 from shopmind_gateway.cli import app as keys_app
 from shopmind_kg.cli import app as kg_app
+
+log = logging.getLogger("shopmind.cli")
 
 SERVICES = ("projects", "docgen", "kg", "nlp", "decision", "devassist")
 TARGETS = ("gateway", *SERVICES)
@@ -46,16 +49,28 @@ def build_suite() -> tuple[FastAPI, dict[str, FastAPI]]:
     return create_gateway(targets=dict(services)), services
 
 
-async def serve_suite(host: str, port: int, log_level: str = "info") -> None:
+def suite_app() -> FastAPI:
+    """The gateway whose lifespan also runs every in-process service's lifespan.
+
+    ASGI transports do not run lifespans, so the suite runs each service's
+    inside the gateway's: uvicorn's shutdown then drains every consumer before
+    the process exits.
+    """
     gateway, services = build_suite()
-    async with AsyncExitStack() as stack:
-        # ASGI transports do not run lifespans, so the suite runs each service's here.
-        for service in services.values():
-            await stack.enter_async_context(service.router.lifespan_context(service))
-        config = uvicorn.Config(
-            gateway, host=host, port=port, log_level=log_level, access_log=False
-        )
-        await uvicorn.Server(config).serve()
+    gateway_lifespan = gateway.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            for service in services.values():
+                await stack.enter_async_context(service.router.lifespan_context(service))
+            await stack.enter_async_context(gateway_lifespan(app))
+            log.info("suite started: %s", ", ".join(services))
+            yield
+        log.info("suite stopped: every service drained")
+
+    gateway.router.lifespan_context = lifespan
+    return gateway
 
 
 @app.command()
@@ -72,7 +87,8 @@ def run(
     host = host or settings.host
     port = port or settings.port
     if target is None:
-        asyncio.run(serve_suite(host, port, settings.log_level.lower()))
+        uvicorn.run(suite_app(), host=host, port=port, log_level=settings.log_level.lower(),
+                    access_log=False)
         return
     if target not in TARGETS:
         raise typer.BadParameter(f"unknown target {target!r}; choose from {', '.join(TARGETS)}")
