@@ -26,7 +26,7 @@ def docgen_settings(data_dir: Path, **overrides: Any) -> DocgenSettings:
     values: dict[str, Any] = {
         "SHOPMIND_DATA_DIR": str(data_dir), "KAFKA_BOOTSTRAP": None, "NEO4J_URI": None,
         "DATABASE_URL": None, "LLM_BACKEND": "none", "SHOPMIND_SERVICE_URLS": {},
-        "DOCGEN_REFRESH_DEBOUNCE_S": 0.3, "DOCGEN_REFRESH_POLL_S": 0.05,
+        "DOCGEN_REFRESH_DEBOUNCE_S": 1.5, "DOCGEN_REFRESH_POLL_S": 0.05,
         "LOG_JSON": False, "LOG_LEVEL": "WARNING",
     }
     values.update(overrides)

@@ -8,6 +8,8 @@ from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from typing import Any
 
+import pytest
+import shopmind_common.http
 from shopmind_common.models import Generation, Prompt, TextGenerator
 
 REQUIREMENT = "构建一个电商搜索推荐系统，实现基于用户行为的个性化推荐，提升用户购买转化率。"
@@ -206,7 +208,10 @@ async def test_cancel_a_queued_job(stack: Any, seeded: Any) -> None:
     assert {first["id"], second["id"]} <= {j["id"] for j in listed["items"]}
 
 
-async def test_prd_without_kg_says_so(stack: Any, seeded: Any) -> None:
+async def test_prd_without_kg_says_so(stack: Any, seeded: Any,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # Another test in this process may have put the kg app in process: take it out.
+    monkeypatch.delitem(shopmind_common.http._local_apps, "kg", raising=False)
     job = await stack.job({"type": "prd", "project_id": seeded.project_id,
                            "product_line": "phones"})
     assert job["status"] == "succeeded", job
