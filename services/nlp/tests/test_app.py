@@ -10,6 +10,13 @@ async def test_health_ready_info_metrics(client: httpx.AsyncClient) -> None:
     info = (await client.get("/info")).json()
     assert info["service"] == "nlp"
     assert info["backends"]["events"] == "in-process"
+    models = info["models"]
+    assert models["text"]["status"] == "ready"
+    assert set(models["text"]["models"]) == {"jieba", "snownlp", "spacy"}
+    assert models["text"]["models"]["spacy"]["version"] == "3.8.0"
+    assert models["embeddings"]["dimensions"] == 512
+    assert models["generation"]["backend"] == "transformers"
+    assert models["generation"]["device"] == "cpu" and models["generation"]["path"]
     metrics = await client.get("/metrics")
     assert "http_requests_total" in metrics.text
 

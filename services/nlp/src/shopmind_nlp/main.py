@@ -4,21 +4,68 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from shopmind_common.app import create_service_app
+from shopmind_common.db import Database
+from shopmind_common.events import SqlInbox
 from shopmind_common.runtime import ServiceRuntime
 from shopmind_common.settings import get_settings
 
 from shopmind_nlp import __version__
+from shopmind_nlp.analyze.events import CONSUMES, EnrichmentStage
+from shopmind_nlp.analyze.routes import router as analyze_router
+from shopmind_nlp.aspects.routes import router as aspects_router
 from shopmind_nlp.config import NlpSettings
+from shopmind_nlp.db import create_tables
+from shopmind_nlp.embeddings.routes import router as embeddings_router
+from shopmind_nlp.engine import Engine
+from shopmind_nlp.entities.routes import router as entities_router
+from shopmind_nlp.generation.routes import router as generation_router
+from shopmind_nlp.keywords.routes import router as keywords_router
+from shopmind_nlp.lexicon.routes import router as lexicon_router
+from shopmind_nlp.lexicon.service import lexicon_service
+from shopmind_nlp.sentiment.routes import router as sentiment_router
+from shopmind_nlp.sentiment.service import sentiment_service
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    async with ServiceRuntime(app) as runtime:
-        await runtime.start_consumers()
-        yield
+    settings: NlpSettings = app.state.settings
+    db = Database(settings.sqlalchemy_url("nlp.db"))
+    await create_tables(db.engine)
+    inbox = SqlInbox(db.engine)
+    await inbox.create()
+    engine = Engine(settings)
+    app.state.db = db
+    app.state.nlp = engine
+    app.state.info.backends["database"] = db.backend
+    try:
+        async with ServiceRuntime(app) as rt:
+            # User lexicon and active trained head before the models warm up on them.
+            await lexicon_service.reload(engine, db)
+            trained = await sentiment_service.load_active(engine, db)
+
+            def _core() -> dict[str, Any]:
+                return {**engine.load_core(), "trained_sentiment": trained}
+
+            rt.load_in_background("text", _core)
+            if settings.load_embeddings:
+                rt.load_in_background("embeddings", engine.load_embedder)
+            if settings.sentiment_backend == "transformers":
+                rt.load_in_background("sentiment-transformers", engine.load_classifier)
+            if settings.llm_backend != "none":
+                rt.load_in_background("generation", engine.load_generator)
+            stage = EnrichmentStage(engine, db, rt.bus)
+            rt.add_consumer(settings.enrich_group, CONSUMES, batch_handler=stage.handle_batch,
+                            inbox=inbox, max_batch=settings.enrich_max_batch)
+            await rt.start_consumers()
+            yield
+            if engine.batcher is not None:
+                await engine.batcher.close()
+    finally:
+        await db.dispose()
 
 
 def create_app(settings: NlpSettings | None = None) -> FastAPI:
@@ -27,7 +74,8 @@ def create_app(settings: NlpSettings | None = None) -> FastAPI:
         name="nlp",
         version=__version__,
         settings=settings,
-        routers=[],
+        routers=[analyze_router, sentiment_router, aspects_router, entities_router,
+                 keywords_router, embeddings_router, generation_router, lexicon_router],
         lifespan=lifespan,
         description="Sentiment, aspects, entities, keywords, similarity and generation.",
     )

@@ -20,11 +20,13 @@ def pick_device(wanted: Device = "auto") -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def pick_dtype(device: str) -> Any:
-    """bf16 on GPU (where it is fast and safe), fp32 on CPU."""
+def pick_dtype(device: str, cpu_dtype: str = "float32") -> Any:
+    """bf16 on GPU (where it is fast and safe); on CPU what MODEL_CPU_DTYPE says."""
     import torch
 
-    return torch.bfloat16 if device.startswith("cuda") else torch.float32
+    if device.startswith("cuda"):
+        return torch.bfloat16
+    return torch.bfloat16 if cpu_dtype == "bfloat16" else torch.float32
 
 
 def set_threads(threads: int | None) -> None:

@@ -14,6 +14,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger("shopmind.models.builtin")
 
@@ -60,12 +61,13 @@ def prepare(cache_dir: str | os.PathLike[str], *, force: bool = False) -> Path:
     target = converted_dir(cache_dir)
     if not force and is_prepared(cache_dir):
         return target
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    import transformers
 
     pkg_dir, name = gguf_location()
     log.info("converting %s to %s (one-off)", pkg_dir / name, target)
-    tokenizer = AutoTokenizer.from_pretrained(str(pkg_dir), gguf_file=name)
-    model = AutoModelForCausalLM.from_pretrained(str(pkg_dir), gguf_file=name)
+    tf: Any = transformers
+    tokenizer = tf.AutoTokenizer.from_pretrained(str(pkg_dir), gguf_file=name)
+    model = tf.AutoModelForCausalLM.from_pretrained(str(pkg_dir), gguf_file=name)
     # The dequantised weights are plain tensors now; saving must not re-quantise.
     model.hf_quantizer = None
     target.parent.mkdir(parents=True, exist_ok=True)

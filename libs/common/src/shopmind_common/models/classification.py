@@ -16,7 +16,7 @@ class SequenceClassifier:
     backend = "transformers"
 
     def __init__(self, path: str | Path, *, device: str = "auto", max_length: int = 256,
-                 threads: int | None = None) -> None:
+                 threads: int | None = None, cpu_dtype: str = "float32") -> None:
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
         from shopmind_common.models._torch import pick_device, pick_dtype, set_threads
@@ -26,11 +26,11 @@ class SequenceClassifier:
         if not Path(self.path).is_dir():
             raise FileNotFoundError(f"no checkpoint directory at {self.path}")
         self.device = pick_device(device)  # type: ignore[arg-type]
-        self.dtype = pick_dtype(self.device)
+        self.dtype = pick_dtype(self.device, cpu_dtype)
         self.max_length = max_length
-        self.tokenizer = AutoTokenizer.from_pretrained(self.path)
-        self.model = AutoModelForSequenceClassification.from_pretrained(self.path,
-                                                                        dtype=self.dtype)
+        self.tokenizer: Any = AutoTokenizer.from_pretrained(self.path)
+        self.model: Any = AutoModelForSequenceClassification.from_pretrained(self.path,
+                                                                             dtype=self.dtype)
         self.model.to(self.device)
         self.model.eval()
         config = self.model.config
@@ -58,12 +58,12 @@ class SequenceClassifier:
 
 
 def load_sequence_classifier(path: str | Path, *, device: str = "auto", max_length: int = 256,
-                             threads: int | None = None,
+                             threads: int | None = None, cpu_dtype: str = "float32",
                              registry: ModelRegistry | None = None) -> SequenceClassifier:
     """The classifier at `path`, loaded once per process."""
     registry = registry or get_registry()
-    key = f"classifier:{Path(path).expanduser()}:{device}"
+    key = f"classifier:{Path(path).expanduser()}:{device}:{cpu_dtype}"
     return registry.get_or_load(
         key, lambda: SequenceClassifier(path, device=device, max_length=max_length,
-                                        threads=threads),
+                                        threads=threads, cpu_dtype=cpu_dtype),
         describe=lambda c: c.describe())

@@ -86,8 +86,8 @@ class TransformersGenerator(TextGenerator):
     backend = "transformers"
 
     def __init__(self, path: str | Path, *, device: str = "auto", threads: int | None = None,
-                 name: str | None = None) -> None:
-        from transformers import AutoModelForCausalLM, AutoTokenizer
+                 name: str | None = None, cpu_dtype: str = "float32") -> None:
+        import transformers
 
         from shopmind_common.models._torch import pick_device, pick_dtype, set_threads
 
@@ -96,9 +96,11 @@ class TransformersGenerator(TextGenerator):
         if not Path(self.path).is_dir():
             raise FileNotFoundError(f"no checkpoint directory at {self.path}")
         self.device = pick_device(device)  # type: ignore[arg-type]
-        self.dtype = pick_dtype(self.device)
-        self.tokenizer = AutoTokenizer.from_pretrained(self.path)
-        self.model = AutoModelForCausalLM.from_pretrained(self.path, dtype=self.dtype)
+        self.dtype = pick_dtype(self.device, cpu_dtype)
+        # transformers' own annotations do not fit strict mypy; these are used dynamically.
+        tf: Any = transformers
+        self.tokenizer: Any = tf.AutoTokenizer.from_pretrained(self.path)
+        self.model: Any = tf.AutoModelForCausalLM.from_pretrained(self.path, dtype=self.dtype)
         self.model.to(self.device)
         self.model.eval()
         self.model_name = name or Path(self.path).name
@@ -144,12 +146,12 @@ class TransformersGenerator(TextGenerator):
                 **self._generate_kwargs(max_new_tokens, temperature, top_p),
             )
         new = out[0, ids.shape[1]:]
-        text = self.tokenizer.decode(new, skip_special_tokens=True)
+        text = str(self.tokenizer.decode(new, skip_special_tokens=True))
         text, stopped = _cut_at_stop(text, stop)
         eos = self.tokenizer.eos_token_id
         ended = stopped or (len(new) > 0 and int(new[-1]) == eos) or len(new) < max_new_tokens
         return Generation(text=text, prompt_tokens=int(ids.shape[1]),
-                          completion_tokens=int(len(new)),
+                          completion_tokens=len(new),
                           finish_reason="stop" if ended else "length", model=self.model_name)
 
     def stream(self, prompt: Prompt, *, max_new_tokens: int = 128, temperature: float = 0.0,
@@ -158,7 +160,7 @@ class TransformersGenerator(TextGenerator):
         from transformers import TextIteratorStreamer
 
         ids = self._encode(prompt)
-        streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True,
+        streamer: Any = TextIteratorStreamer(self.tokenizer, skip_prompt=True,
                                         skip_special_tokens=True, timeout=300)
         errors: list[BaseException] = []
 
@@ -297,12 +299,12 @@ def _load(settings: ModelSettings) -> TextGenerator:
         # Prepared at setup time normally; a fresh machine converts once here.
         path = prepare(settings.cache_dir)
         return TransformersGenerator(path, device=settings.device, threads=settings.torch_threads,
-                                     name=BUILTIN_NAME)
+                                     name=BUILTIN_NAME, cpu_dtype=settings.cpu_dtype)
     if settings.llm_backend == "transformers":
         if not settings.llm_model_path:
             raise ValueError("LLM_BACKEND=transformers needs LLM_MODEL_PATH")
         return TransformersGenerator(settings.llm_model_path, device=settings.device,
-                                     threads=settings.torch_threads)
+                                     threads=settings.torch_threads, cpu_dtype=settings.cpu_dtype)
     if settings.llm_backend == "openai":
         if not settings.llm_base_url:
             raise ValueError("LLM_BACKEND=openai needs LLM_BASE_URL")
@@ -319,7 +321,7 @@ def generator_key(settings: ModelSettings) -> str:
         "openai": f"{settings.llm_base_url}|{settings.llm_model_name}",
         "none": "",
     }[settings.llm_backend]
-    return f"generator:{settings.llm_backend}:{source}:{settings.device}"
+    return f"generator:{settings.llm_backend}:{source}:{settings.device}:{settings.cpu_dtype}"
 
 
 def load_generator(settings: ModelSettings | None = None, *,
