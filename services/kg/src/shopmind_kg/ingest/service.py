@@ -205,6 +205,7 @@ class IngestService:
     # -- reviews --------------------------------------------------------------------------
     def review_facts(self, events: list[Event], aliases: list[AliasFact]) -> list[ReviewFacts]:
         facts: list[ReviewFacts] = []
+        self._resolve_batch_names(events, aliases)
         for event in events:
             r = event.payload
             assert isinstance(r, ReviewEnriched)
@@ -232,6 +233,28 @@ class IngestService:
                 extractor=f"nlp:{r.sentiment_backend}" if r.sentiment_backend else "nlp",
             ))
         return facts
+
+    def _resolve_batch_names(self, events: list[Event], aliases: list[AliasFact]) -> None:
+        """Resolve every aspect and entity name of the batch at once: one encoder call per
+        label for the names not seen before, instead of one per review. The per-review
+        resolution below then finds each name by lookup."""
+        names: dict[str, dict[str, None]] = {"Aspect": {}, "Entity": {}}
+        for event in events:
+            r = event.payload
+            if not isinstance(r, ReviewEnriched) or r.retracted:
+                continue
+            for a in r.aspects:
+                if a.aspect.strip():
+                    names["Aspect"][a.aspect] = None
+            for e in r.entities:
+                if e.text.strip() and e.label not in ("money", "quantity"):
+                    names["Entity"][e.text] = None
+        found: dict[AliasFact, None] = {}
+        for label, unique_names in names.items():
+            for res in self.resolver.resolve_many(label, list(unique_names)):
+                if res is not None and res.alias is not None:
+                    found[res.alias] = None
+        aliases.extend(found)
 
     def _opinions(self, r: ReviewEnriched, aliases: list[AliasFact]) -> tuple[Opinion, ...]:
         items = [a for a in r.aspects if a.aspect.strip()]

@@ -50,6 +50,18 @@ class _Index:
             self._seen.add((key, name))
             self.pending.append((key, name))
 
+    def add_encoded(self, keys: list[str], names: list[str], vectors: np.ndarray) -> None:
+        """Names whose vectors the caller already has: indexed without encoding them again."""
+        if not keys:
+            return
+        done = set(zip(keys, names, strict=True))
+        self.pending = [p for p in self.pending if p not in done]
+        self._seen |= done
+        self.keys.extend(keys)
+        self.names.extend(names)
+        rows = np.asarray(vectors, dtype=np.float32)
+        self.matrix = np.vstack([self.matrix, rows]) if len(self.matrix) else rows
+
     def flush(self, encoder: Encoder) -> None:
         if not self.pending:
             return
@@ -177,23 +189,43 @@ class Resolver:
             assert self.encoder is not None and index is not None
             index.flush(self.encoder)
         candidates = [(i, n, k) for i, n, k in unknown if _embeddable(k)]
-        matches: dict[int, tuple[str, float]] = {}
-        if use_embeddings and candidates and index is not None and len(index.keys):
+        # One encoder call for every new name; the names are then decided in order, each
+        # against the index and the names this call made new before it (as if resolved
+        # one by one), and a new name joins the index with the vector it already has.
+        row_of: dict[int, int] = {}
+        vectors = np.zeros((0, 512), dtype=np.float32)
+        base_keys: list[str] = []
+        sims = None
+        if use_embeddings and candidates and index is not None:
             assert self.encoder is not None
             vectors = self.encoder.encode([n for _, n, _ in candidates])
-            sims = vectors @ index.matrix.T
-            best = sims.argmax(axis=1)
-            for row, (i, _, _) in enumerate(candidates):
-                score = float(sims[row, best[row]])
-                if score >= self.threshold:
-                    matches[i] = (index.keys[int(best[row])], score)
+            row_of = {i: row for row, (i, _, _) in enumerate(candidates)}
+            base_keys = list(index.keys)
+            if base_keys:
+                sims = vectors @ index.matrix.T
+        new_keys: list[str] = []
+        new_names: list[str] = []
+        new_rows: list[int] = []
         decided: dict[str, Resolved] = {}
         for i, name, key in unknown:
             if key in decided:      # the same new name twice in one batch
                 out[i] = decided[key]
                 continue
-            if i in matches:
-                target, score = matches[i]
+            match: tuple[str, float] | None = None
+            row = row_of.get(i)
+            if row is not None:
+                if sims is not None:
+                    j = int(sims[row].argmax())
+                    match = (base_keys[j], float(sims[row, j]))
+                if new_rows:
+                    own = vectors[new_rows] @ vectors[row]
+                    j = int(own.argmax())
+                    if match is None or float(own[j]) > match[1]:
+                        match = (new_keys[j], float(own[j]))
+                if match is not None and match[1] < self.threshold:
+                    match = None
+            if match is not None:
+                target, score = match
                 target = self._follow(label, target)
                 alias = AliasFact(label, key, target, "embedding", round(score, 6))
                 self._aliases[(label, key)] = target
@@ -201,8 +233,14 @@ class Resolver:
                                         "embedding", score, alias)
             else:
                 decided[key] = Resolved(key, name, "new")
+                if row is not None:
+                    new_keys.append(key)
+                    new_names.append(name)
+                    new_rows.append(row)
                 self.learn(label, key, name)
             out[i] = decided[key]
+        if index is not None and new_rows:
+            index.add_encoded(new_keys, new_names, vectors[new_rows])
         return out
 
     def resolve(self, label: str, name: str) -> Resolved | None:
