@@ -7,6 +7,7 @@ export UV_CACHE_DIR ?= $(SHOPMIND_CACHE)/uv
 export UV_PROJECT_ENVIRONMENT ?= $(SHOPMIND_CACHE)/venv
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
+export MODEL_CACHE_DIR ?= $(SHOPMIND_CACHE)/models
 PYTHON_BIN ?= python3.11
 UV := $(SHOPMIND_CACHE)/tools/bin/uv
 VENV := $(UV_PROJECT_ENVIRONMENT)
@@ -35,7 +36,13 @@ $(STAMP): $(UV) uv.lock pyproject.toml $(wildcard libs/*/pyproject.toml services
 
 KUSTOMIZE_BIN := $(SHOPMIND_CACHE)/bin/kustomize
 
-setup: $(STAMP) $(GEN_MARK) $(KUSTOMIZE_BIN)
+MODELS_MARK := $(SHOPMIND_CACHE)/models/SmolLM2-135M-Instruct/config.json
+
+setup: $(STAMP) $(GEN_MARK) $(KUSTOMIZE_BIN) $(MODELS_MARK)
+
+# The packaged SmolLM2 GGUF, converted once to a safetensors checkpoint (seconds to load after).
+$(MODELS_MARK): $(STAMP) $(GEN_MARK)
+	$(PY) -m shopmind_common.models prepare
 
 # kustomize renders deploy/k8s; built once from the Go module proxy into the cache.
 $(KUSTOMIZE_BIN):
