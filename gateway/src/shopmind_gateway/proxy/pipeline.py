@@ -314,11 +314,7 @@ def is_proxied(scope: Scope) -> bool:
     if scope["type"] != "http":  # lifespan and websocket scopes carry no path to route
         return False
     path: str = scope["path"]
-    return (
-        path.startswith("/v1/")
-        and not path.startswith("/v1/gateway/")
-        and path != "/v1/gateway"
-    )
+    return path.startswith("/v1/") and not path.startswith("/v1/gateway/") and path != "/v1/gateway"
 
 
 class HotPath:

@@ -74,8 +74,10 @@ class ServiceClient:
                 )
             except httpx.InvalidURL as exc:
                 # An id with characters no URL can carry: the caller's input, not our fault.
-                raise BadRequest(f"cannot call {self.name} with that path: {exc}",
-                                 details={"upstream": self.name, "path": path[:200]}) from exc
+                raise BadRequest(
+                    f"cannot call {self.name} with that path: {exc}",
+                    details={"upstream": self.name, "path": path[:200]},
+                ) from exc
             except httpx.ConnectError as exc:
                 if attempt == attempts:
                     raise Unavailable(

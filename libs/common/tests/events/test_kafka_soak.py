@@ -17,6 +17,8 @@ from shopmind.events import REVIEW_CREATED, ReviewCreated
 from shopmind_common.events import ConsumerRunner, Event, EventBus, MemoryInbox, new_event
 from shopmind_common.testing import unique
 
+from .test_contract import eventually
+
 SOAK_SECONDS = float(os.environ.get("SHOPMIND_KAFKA_SOAK_S", "45"))
 
 
@@ -29,27 +31,38 @@ async def test_kafka_pair_soak(kafka_bus: EventBus) -> None:
         for e in events:
             received[e.event_id] = received.get(e.event_id, 0) + 1
 
-    runner = ConsumerRunner(kafka_bus, group=unique("soak-"), topics=[REVIEW_CREATED],
-                            batch_handler=handle, inbox=MemoryInbox(), max_batch=500)
+    runner = ConsumerRunner(
+        kafka_bus,
+        group=unique("soak-"),
+        topics=[REVIEW_CREATED],
+        batch_handler=handle,
+        inbox=MemoryInbox(),
+        max_batch=500,
+    )
     await runner.start()
     sent: list[str] = []
     deadline = time.monotonic() + SOAK_SECONDS
     seq = 0
     while time.monotonic() < deadline:
         batch = [
-            new_event(REVIEW_CREATED,
-                      ReviewCreated(review_id=f"r{seq + i}", product_id=f"p{(seq + i) % 50}",
-                                    text="soak"), key=f"p{(seq + i) % 50}", producer="soak")
+            new_event(
+                REVIEW_CREATED,
+                ReviewCreated(
+                    review_id=f"r{seq + i}", product_id=f"p{(seq + i) % 50}", text="soak"
+                ),
+                key=f"p{(seq + i) % 50}",
+                producer="soak",
+            )
             for i in range(50)
         ]
         seq += len(batch)
         await kafka_bus.publish_many(batch)
         sent.extend(e.event_id for e in batch)
         await asyncio.sleep(0.1)  # about 500 events/s
-    drain_deadline = time.monotonic() + 60
-    while len(received) < len(sent) and time.monotonic() < drain_deadline:
-        await asyncio.sleep(0.2)
-    await runner.stop()
+    try:
+        await eventually(lambda: len(received) >= len(sent), timeout_s=60)
+    finally:
+        await runner.stop()
     assert len(sent) > 1000
     assert set(received) == set(sent), f"lost {len(set(sent) - set(received))}"
     assert max(received.values()) == 1

@@ -58,8 +58,9 @@ def test_stop_sequence_cuts_the_text(generator: TransformersGenerator) -> None:
     assert streamed.strip() == cut.strip()
 
 
-def test_describe_names_model_path_and_device(generator: TransformersGenerator,
-                                              tiny_causal_lm: Path) -> None:
+def test_describe_names_model_path_and_device(
+    generator: TransformersGenerator, tiny_causal_lm: Path
+) -> None:
     info = generator.describe()
     assert info["backend"] == "transformers"
     assert info["path"] == str(tiny_causal_lm)
@@ -68,11 +69,14 @@ def test_describe_names_model_path_and_device(generator: TransformersGenerator,
 
 def test_load_generator_loads_once_per_registry(tiny_causal_lm: Path) -> None:
     registry = ModelRegistry()
-    settings = ModelSettings(LLM_BACKEND="transformers", LLM_MODEL_PATH=str(tiny_causal_lm),
-                             MODEL_DEVICE="cpu")
+    settings = ModelSettings(
+        LLM_BACKEND="transformers", LLM_MODEL_PATH=str(tiny_causal_lm), MODEL_DEVICE="cpu"
+    )
     results: list[object] = []
-    threads = [threading.Thread(target=lambda: results.append(
-        load_generator(settings, registry=registry))) for _ in range(4)]
+    threads = [
+        threading.Thread(target=lambda: results.append(load_generator(settings, registry=registry)))
+        for _ in range(4)
+    ]
     for t in threads:
         t.start()
     for t in threads:

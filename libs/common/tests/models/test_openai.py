@@ -41,8 +41,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        REQUESTS.append({"path": self.path, "body": body,
-                         "auth": self.headers.get("Authorization")})
+        REQUESTS.append(
+            {"path": self.path, "body": body, "auth": self.headers.get("Authorization")}
+        )
         if body.get("model") == "broken":
             self._json(500, {"error": "boom"})
             return
@@ -58,10 +59,16 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"data: [DONE]\n\n")
             return
         text = "".join(words)
-        choice = ({"message": {"role": "assistant", "content": text}} if chat else {"text": text})
+        choice = {"message": {"role": "assistant", "content": text}} if chat else {"text": text}
         choice["finish_reason"] = "length" if len(words) == body["max_tokens"] else "stop"
-        self._json(200, {"model": body["model"], "choices": [choice],
-                         "usage": {"prompt_tokens": 7, "completion_tokens": len(words)}})
+        self._json(
+            200,
+            {
+                "model": body["model"],
+                "choices": [choice],
+                "usage": {"prompt_tokens": 7, "completion_tokens": len(words)},
+            },
+        )
 
 
 @pytest.fixture(scope="module")
@@ -78,8 +85,9 @@ def test_chat_generation_and_model_discovery(server: str) -> None:
     gen = OpenAIGenerator(server, api_key="sk-test")
     try:
         assert gen.model_name == "fake-llm"
-        out = gen.generate([ChatMessage("user", "hi")], max_new_tokens=3, temperature=0.2,
-                           stop=["\n"])
+        out = gen.generate(
+            [ChatMessage("user", "hi")], max_new_tokens=3, temperature=0.2, stop=["\n"]
+        )
         assert out.text == "Hello from the"
         assert (out.prompt_tokens, out.completion_tokens, out.finish_reason) == (7, 3, "length")
         sent = REQUESTS[-1]
@@ -87,8 +95,12 @@ def test_chat_generation_and_model_discovery(server: str) -> None:
         assert sent["auth"] == "Bearer sk-test"
         assert sent["body"]["messages"] == [{"role": "user", "content": "hi"}]
         assert sent["body"]["max_tokens"] == 3 and sent["body"]["stop"] == ["\n"]
-        assert gen.describe() == {"backend": "openai", "model": "fake-llm", "url": server,
-                                  "device": "remote"}
+        assert gen.describe() == {
+            "backend": "openai",
+            "model": "fake-llm",
+            "url": server,
+            "device": "remote",
+        }
     finally:
         gen.close()
 
@@ -101,7 +113,11 @@ def test_plain_prompt_uses_completions_and_streams(server: str) -> None:
         assert REQUESTS[-1]["path"] == "/v1/completions"
         assert list(gen.stream("once", max_new_tokens=2)) == ["Hello", " from"]
         assert list(gen.stream([ChatMessage("user", "x")], max_new_tokens=4)) == [
-            "Hello", " from", " the", " fake"]
+            "Hello",
+            " from",
+            " the",
+            " fake",
+        ]
         assert REQUESTS[-1]["body"]["stream"] is True
     finally:
         gen.close()
@@ -120,8 +136,7 @@ def test_server_errors_become_generation_errors(server: str) -> None:
 
 def test_settings_select_the_openai_backend_once(server: str) -> None:
     registry = ModelRegistry()
-    settings = ModelSettings(LLM_BACKEND="openai", LLM_BASE_URL=server,
-                             LLM_MODEL_NAME="fake-llm")
+    settings = ModelSettings(LLM_BACKEND="openai", LLM_BASE_URL=server, LLM_MODEL_NAME="fake-llm")
     first = load_generator(settings, registry=registry)
     assert first is not None and first is load_generator(settings, registry=registry)
     assert first.backend == "openai"

@@ -20,8 +20,10 @@ def test_each_key_loads_once_under_concurrency() -> None:
         return object()
 
     got: list[object] = []
-    threads = [threading.Thread(target=lambda: got.append(registry.get_or_load("m", load)))
-               for _ in range(6)]
+    threads = [
+        threading.Thread(target=lambda: got.append(registry.get_or_load("m", load)))
+        for _ in range(6)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -37,8 +39,10 @@ def test_the_process_registry_is_one_object() -> None:
 
 
 def test_importing_the_layer_does_not_import_torch() -> None:
-    code = ("import sys, shopmind_common.models as m; m.ModelSettings(); "
-            "assert 'torch' not in sys.modules and 'transformers' not in sys.modules")
+    code = (
+        "import sys, shopmind_common.models as m; m.ModelSettings(); "
+        "assert 'torch' not in sys.modules and 'transformers' not in sys.modules"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

@@ -32,8 +32,13 @@ class BatcherStats:
 
 
 class DynamicBatcher(Generic[T, R]):
-    def __init__(self, fn: Callable[[list[T]], Sequence[R]], *, max_batch: int = 32,
-                 max_wait_s: float = 0.005) -> None:
+    def __init__(
+        self,
+        fn: Callable[[list[T]], Sequence[R]],
+        *,
+        max_batch: int = 32,
+        max_wait_s: float = 0.005,
+    ) -> None:
         if max_batch < 1:
             raise ValueError("max_batch must be at least 1")
         self.fn = fn
@@ -81,7 +86,7 @@ class DynamicBatcher(Generic[T, R]):
             results: list[R] = []
             # A caller may bring more than max_batch items: split, never overfill.
             for i in range(0, len(flat), self.max_batch):
-                chunk = flat[i:i + self.max_batch]
+                chunk = flat[i : i + self.max_batch]
                 results.extend(await asyncio.to_thread(self.fn, chunk))
                 self.stats.batches += 1
                 self.stats.largest = max(self.stats.largest, len(chunk))

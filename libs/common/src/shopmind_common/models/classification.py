@@ -15,8 +15,15 @@ class SequenceClassifier:
 
     backend = "transformers"
 
-    def __init__(self, path: str | Path, *, device: str = "auto", max_length: int = 256,
-                 threads: int | None = None, cpu_dtype: str = "float32") -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        device: str = "auto",
+        max_length: int = 256,
+        threads: int | None = None,
+        cpu_dtype: str = "float32",
+    ) -> None:
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
         from shopmind_common.models._torch import pick_device, pick_dtype, set_threads
@@ -29,18 +36,25 @@ class SequenceClassifier:
         self.dtype = pick_dtype(self.device, cpu_dtype)
         self.max_length = max_length
         self.tokenizer: Any = AutoTokenizer.from_pretrained(self.path)
-        self.model: Any = AutoModelForSequenceClassification.from_pretrained(self.path,
-                                                                             dtype=self.dtype)
+        self.model: Any = AutoModelForSequenceClassification.from_pretrained(
+            self.path, dtype=self.dtype
+        )
         self.model.to(self.device)
         self.model.eval()
         config = self.model.config
-        self.labels: list[str] = [str(config.id2label[i]).lower()
-                                  for i in range(int(config.num_labels))]
+        self.labels: list[str] = [
+            str(config.id2label[i]).lower() for i in range(int(config.num_labels))
+        ]
         self._lock = threading.Lock()
 
     def describe(self) -> dict[str, Any]:
-        return {"backend": self.backend, "path": self.path, "device": self.device,
-                "dtype": str(self.dtype).removeprefix("torch."), "labels": self.labels}
+        return {
+            "backend": self.backend,
+            "path": self.path,
+            "device": self.device,
+            "dtype": str(self.dtype).removeprefix("torch."),
+            "labels": self.labels,
+        }
 
     def predict_proba(self, texts: Sequence[str]) -> list[list[float]]:
         """Class probabilities per text, in `self.labels` order; one padded forward pass."""
@@ -48,8 +62,13 @@ class SequenceClassifier:
             return []
         import torch
 
-        enc = self.tokenizer(list(texts), padding=True, truncation=True,
-                             max_length=self.max_length, return_tensors="pt")
+        enc = self.tokenizer(
+            list(texts),
+            padding=True,
+            truncation=True,
+            max_length=self.max_length,
+            return_tensors="pt",
+        )
         enc = {k: v.to(self.device) for k, v in enc.items()}
         with self._lock, torch.inference_mode():
             logits = self.model(**enc).logits
@@ -57,13 +76,22 @@ class SequenceClassifier:
         return [[float(p) for p in row] for row in probs]
 
 
-def load_sequence_classifier(path: str | Path, *, device: str = "auto", max_length: int = 256,
-                             threads: int | None = None, cpu_dtype: str = "float32",
-                             registry: ModelRegistry | None = None) -> SequenceClassifier:
+def load_sequence_classifier(
+    path: str | Path,
+    *,
+    device: str = "auto",
+    max_length: int = 256,
+    threads: int | None = None,
+    cpu_dtype: str = "float32",
+    registry: ModelRegistry | None = None,
+) -> SequenceClassifier:
     """The classifier at `path`, loaded once per process."""
     registry = registry or get_registry()
     key = f"classifier:{Path(path).expanduser()}:{device}:{cpu_dtype}"
     return registry.get_or_load(
-        key, lambda: SequenceClassifier(path, device=device, max_length=max_length,
-                                        threads=threads, cpu_dtype=cpu_dtype),
-        describe=lambda c: c.describe())
+        key,
+        lambda: SequenceClassifier(
+            path, device=device, max_length=max_length, threads=threads, cpu_dtype=cpu_dtype
+        ),
+        describe=lambda c: c.describe(),
+    )

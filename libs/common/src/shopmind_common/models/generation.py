@@ -53,13 +53,27 @@ class TextGenerator(abc.ABC):
     model_name: str
 
     @abc.abstractmethod
-    def generate(self, prompt: Prompt, *, max_new_tokens: int = 128, temperature: float = 0.0,
-                 top_p: float = 1.0, stop: Sequence[str] = ()) -> Generation:
+    def generate(
+        self,
+        prompt: Prompt,
+        *,
+        max_new_tokens: int = 128,
+        temperature: float = 0.0,
+        top_p: float = 1.0,
+        stop: Sequence[str] = (),
+    ) -> Generation:
         """The whole completion at once."""
 
     @abc.abstractmethod
-    def stream(self, prompt: Prompt, *, max_new_tokens: int = 128, temperature: float = 0.0,
-               top_p: float = 1.0, stop: Sequence[str] = ()) -> Iterator[str]:
+    def stream(
+        self,
+        prompt: Prompt,
+        *,
+        max_new_tokens: int = 128,
+        temperature: float = 0.0,
+        top_p: float = 1.0,
+        stop: Sequence[str] = (),
+    ) -> Iterator[str]:
         """The completion as text pieces, as they are produced."""
 
     @abc.abstractmethod
@@ -85,8 +99,15 @@ class TransformersGenerator(TextGenerator):
 
     backend = "transformers"
 
-    def __init__(self, path: str | Path, *, device: str = "auto", threads: int | None = None,
-                 name: str | None = None, cpu_dtype: str = "float32") -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        device: str = "auto",
+        threads: int | None = None,
+        name: str | None = None,
+        cpu_dtype: str = "float32",
+    ) -> None:
         import transformers
 
         from shopmind_common.models._torch import pick_device, pick_dtype, set_threads
@@ -108,8 +129,13 @@ class TransformersGenerator(TextGenerator):
         self._lock = threading.Lock()
 
     def describe(self) -> dict[str, Any]:
-        return {"backend": self.backend, "model": self.model_name, "path": self.path,
-                "device": self.device, "dtype": str(self.dtype).removeprefix("torch.")}
+        return {
+            "backend": self.backend,
+            "model": self.model_name,
+            "path": self.path,
+            "device": self.device,
+            "dtype": str(self.dtype).removeprefix("torch."),
+        }
 
     def _encode(self, prompt: Prompt) -> Any:
         if isinstance(prompt, str):
@@ -117,15 +143,19 @@ class TransformersGenerator(TextGenerator):
         elif getattr(self.tokenizer, "chat_template", None):
             messages = [{"role": m.role, "content": m.content} for m in prompt]
             ids = self.tokenizer.apply_chat_template(
-                messages, add_generation_prompt=True, return_tensors="pt", return_dict=True,
+                messages,
+                add_generation_prompt=True,
+                return_tensors="pt",
+                return_dict=True,
             )["input_ids"]
         else:  # a base model: plain transcript
             text = "\n".join(f"{m.role}: {m.content}" for m in prompt) + "\nassistant:"
             ids = self.tokenizer(text, return_tensors="pt")["input_ids"]
         return ids.to(self.device)
 
-    def _generate_kwargs(self, max_new_tokens: int, temperature: float,
-                         top_p: float) -> dict[str, Any]:
+    def _generate_kwargs(
+        self, max_new_tokens: int, temperature: float, top_p: float
+    ) -> dict[str, Any]:
         kwargs: dict[str, Any] = {"max_new_tokens": max_new_tokens}
         if temperature > 0:
             kwargs.update(do_sample=True, temperature=temperature, top_p=top_p)
@@ -135,40 +165,62 @@ class TransformersGenerator(TextGenerator):
         kwargs["pad_token_id"] = pad if pad is not None else self.tokenizer.eos_token_id
         return kwargs
 
-    def generate(self, prompt: Prompt, *, max_new_tokens: int = 128, temperature: float = 0.0,
-                 top_p: float = 1.0, stop: Sequence[str] = ()) -> Generation:
+    def generate(
+        self,
+        prompt: Prompt,
+        *,
+        max_new_tokens: int = 128,
+        temperature: float = 0.0,
+        top_p: float = 1.0,
+        stop: Sequence[str] = (),
+    ) -> Generation:
         import torch
 
         ids = self._encode(prompt)
         with self._lock, torch.inference_mode():
             out = self.model.generate(
-                input_ids=ids, attention_mask=torch.ones_like(ids),
+                input_ids=ids,
+                attention_mask=torch.ones_like(ids),
                 **self._generate_kwargs(max_new_tokens, temperature, top_p),
             )
-        new = out[0, ids.shape[1]:]
+        new = out[0, ids.shape[1] :]
         text = str(self.tokenizer.decode(new, skip_special_tokens=True))
         text, stopped = _cut_at_stop(text, stop)
         eos = self.tokenizer.eos_token_id
         ended = stopped or (len(new) > 0 and int(new[-1]) == eos) or len(new) < max_new_tokens
-        return Generation(text=text, prompt_tokens=int(ids.shape[1]),
-                          completion_tokens=len(new),
-                          finish_reason="stop" if ended else "length", model=self.model_name)
+        return Generation(
+            text=text,
+            prompt_tokens=int(ids.shape[1]),
+            completion_tokens=len(new),
+            finish_reason="stop" if ended else "length",
+            model=self.model_name,
+        )
 
-    def stream(self, prompt: Prompt, *, max_new_tokens: int = 128, temperature: float = 0.0,
-               top_p: float = 1.0, stop: Sequence[str] = ()) -> Iterator[str]:
+    def stream(
+        self,
+        prompt: Prompt,
+        *,
+        max_new_tokens: int = 128,
+        temperature: float = 0.0,
+        top_p: float = 1.0,
+        stop: Sequence[str] = (),
+    ) -> Iterator[str]:
         import torch
         from transformers import TextIteratorStreamer
 
         ids = self._encode(prompt)
-        streamer: Any = TextIteratorStreamer(self.tokenizer, skip_prompt=True,
-                                        skip_special_tokens=True, timeout=300)
+        streamer: Any = TextIteratorStreamer(
+            self.tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=300
+        )
         errors: list[BaseException] = []
 
         def _run() -> None:
             try:
                 with self._lock, torch.inference_mode():
                     self.model.generate(
-                        input_ids=ids, attention_mask=torch.ones_like(ids), streamer=streamer,
+                        input_ids=ids,
+                        attention_mask=torch.ones_like(ids),
+                        streamer=streamer,
                         **self._generate_kwargs(max_new_tokens, temperature, top_p),
                     )
             except BaseException as exc:  # surfaced to the reader below
@@ -185,7 +237,7 @@ class TransformersGenerator(TextGenerator):
                 candidate, stopped = _cut_at_stop(emitted + piece, stop)
                 if stopped:
                     if len(candidate) > len(emitted):
-                        yield candidate[len(emitted):]
+                        yield candidate[len(emitted) :]
                     break
             emitted += piece
             yield piece
@@ -199,8 +251,14 @@ class OpenAIGenerator(TextGenerator):
 
     backend = "openai"
 
-    def __init__(self, base_url: str, *, model: str | None = None, api_key: str | None = None,
-                 timeout_s: float = 120.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        model: str | None = None,
+        api_key: str | None = None,
+        timeout_s: float = 120.0,
+    ) -> None:
         import httpx
 
         self.base_url = base_url.rstrip("/")
@@ -220,13 +278,29 @@ class OpenAIGenerator(TextGenerator):
             ) from exc
 
     def describe(self) -> dict[str, Any]:
-        return {"backend": self.backend, "model": self.model_name, "url": self.base_url,
-                "device": "remote"}
+        return {
+            "backend": self.backend,
+            "model": self.model_name,
+            "url": self.base_url,
+            "device": "remote",
+        }
 
-    def _request(self, prompt: Prompt, max_new_tokens: int, temperature: float, top_p: float,
-                 stop: Sequence[str], stream: bool) -> tuple[str, dict[str, Any]]:
-        body: dict[str, Any] = {"model": self.model_name, "max_tokens": max_new_tokens,
-                                "temperature": temperature, "top_p": top_p, "stream": stream}
+    def _request(
+        self,
+        prompt: Prompt,
+        max_new_tokens: int,
+        temperature: float,
+        top_p: float,
+        stop: Sequence[str],
+        stream: bool,
+    ) -> tuple[str, dict[str, Any]]:
+        body: dict[str, Any] = {
+            "model": self.model_name,
+            "max_tokens": max_new_tokens,
+            "temperature": temperature,
+            "top_p": top_p,
+            "stream": stream,
+        }
         if stop:
             body["stop"] = list(stop)
         if isinstance(prompt, str):
@@ -243,8 +317,15 @@ class OpenAIGenerator(TextGenerator):
             return str(choice["delta"].get("content") or "")
         return str(choice.get("text") or "")
 
-    def generate(self, prompt: Prompt, *, max_new_tokens: int = 128, temperature: float = 0.0,
-                 top_p: float = 1.0, stop: Sequence[str] = ()) -> Generation:
+    def generate(
+        self,
+        prompt: Prompt,
+        *,
+        max_new_tokens: int = 128,
+        temperature: float = 0.0,
+        top_p: float = 1.0,
+        stop: Sequence[str] = (),
+    ) -> Generation:
         import httpx
 
         path, body = self._request(prompt, max_new_tokens, temperature, top_p, stop, False)
@@ -264,8 +345,15 @@ class OpenAIGenerator(TextGenerator):
             model=str(data.get("model") or self.model_name),
         )
 
-    def stream(self, prompt: Prompt, *, max_new_tokens: int = 128, temperature: float = 0.0,
-               top_p: float = 1.0, stop: Sequence[str] = ()) -> Iterator[str]:
+    def stream(
+        self,
+        prompt: Prompt,
+        *,
+        max_new_tokens: int = 128,
+        temperature: float = 0.0,
+        top_p: float = 1.0,
+        stop: Sequence[str] = (),
+    ) -> Iterator[str]:
         import json
 
         import httpx
@@ -298,18 +386,31 @@ def _load(settings: ModelSettings) -> TextGenerator:
 
         # Prepared at setup time normally; a fresh machine converts once here.
         path = prepare(settings.cache_dir)
-        return TransformersGenerator(path, device=settings.device, threads=settings.torch_threads,
-                                     name=BUILTIN_NAME, cpu_dtype=settings.cpu_dtype)
+        return TransformersGenerator(
+            path,
+            device=settings.device,
+            threads=settings.torch_threads,
+            name=BUILTIN_NAME,
+            cpu_dtype=settings.cpu_dtype,
+        )
     if settings.llm_backend == "transformers":
         if not settings.llm_model_path:
             raise ValueError("LLM_BACKEND=transformers needs LLM_MODEL_PATH")
-        return TransformersGenerator(settings.llm_model_path, device=settings.device,
-                                     threads=settings.torch_threads, cpu_dtype=settings.cpu_dtype)
+        return TransformersGenerator(
+            settings.llm_model_path,
+            device=settings.device,
+            threads=settings.torch_threads,
+            cpu_dtype=settings.cpu_dtype,
+        )
     if settings.llm_backend == "openai":
         if not settings.llm_base_url:
             raise ValueError("LLM_BACKEND=openai needs LLM_BASE_URL")
-        return OpenAIGenerator(settings.llm_base_url, model=settings.llm_model_name,
-                               api_key=settings.llm_api_key, timeout_s=settings.llm_timeout_s)
+        return OpenAIGenerator(
+            settings.llm_base_url,
+            model=settings.llm_model_name,
+            api_key=settings.llm_api_key,
+            timeout_s=settings.llm_timeout_s,
+        )
     raise ValueError(f"unknown LLM_BACKEND {settings.llm_backend!r}")
 
 
@@ -324,15 +425,17 @@ def generator_key(settings: ModelSettings) -> str:
     return f"generator:{settings.llm_backend}:{source}:{settings.device}:{settings.cpu_dtype}"
 
 
-def load_generator(settings: ModelSettings | None = None, *,
-                   registry: ModelRegistry | None = None) -> TextGenerator | None:
+def load_generator(
+    settings: ModelSettings | None = None, *, registry: ModelRegistry | None = None
+) -> TextGenerator | None:
     """The process's generator for these settings (loaded once), or None for `none`."""
     settings = settings or ModelSettings()
     if settings.llm_backend == "none":
         return None
     registry = registry or get_registry()
-    return registry.get_or_load(generator_key(settings), lambda: _load(settings),
-                                describe=lambda g: g.describe())
+    return registry.get_or_load(
+        generator_key(settings), lambda: _load(settings), describe=lambda g: g.describe()
+    )
 
 
 def warm_up(generator: TextGenerator) -> None:

@@ -34,8 +34,9 @@ class ModelRegistry:
         with self._guard:
             return self._locks.setdefault(key, threading.Lock())
 
-    def get_or_load(self, key: str, load: Callable[[], T],
-                    describe: Callable[[T], dict[str, Any]] | None = None) -> T:
+    def get_or_load(
+        self, key: str, load: Callable[[], T], describe: Callable[[T], dict[str, Any]] | None = None
+    ) -> T:
         """The model under `key`, loading it with `load()` the first time."""
         entry = self._entries.get(key)
         if entry is not None:

@@ -21,8 +21,9 @@ class ModelSettings(BaseSettings):
     and `none` loads nothing so callers use their deterministic fallback.
     """
 
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True,
-                                      populate_by_name=True)
+    model_config = SettingsConfigDict(
+        env_file=None, extra="ignore", frozen=True, populate_by_name=True
+    )
 
     llm_backend: GenerationBackend = Field(default="builtin", alias="LLM_BACKEND")
     llm_model_path: str | None = Field(default=None, alias="LLM_MODEL_PATH")

@@ -12,8 +12,27 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-_WORDS = ["the", "a", "good", "bad", "great", "terrible", "battery", "screen", "is", "not",
-          "very", "price", "hello", "world", "system", "user", "assistant", ":", "\n"]
+_WORDS = [
+    "the",
+    "a",
+    "good",
+    "bad",
+    "great",
+    "terrible",
+    "battery",
+    "screen",
+    "is",
+    "not",
+    "very",
+    "price",
+    "hello",
+    "world",
+    "system",
+    "user",
+    "assistant",
+    ":",
+    "\n",
+]
 CHAT_TEMPLATE = (
     "{% for m in messages %}{{ m['role'] }} : {{ m['content'] }} \n {% endfor %}"
     "{% if add_generation_prompt %}assistant : {% endif %}"
@@ -29,8 +48,13 @@ def _tokenizer() -> Any:
     vocab = {w: i for i, w in enumerate(["<pad>", "<unk>", "<s>", "</s>", *_WORDS])}
     core = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
     core.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
-    return fast(tokenizer_object=core, unk_token="<unk>", pad_token="<pad>",
-                                   bos_token="<s>", eos_token="</s>")
+    return fast(
+        tokenizer_object=core,
+        unk_token="<unk>",
+        pad_token="<pad>",
+        bos_token="<s>",
+        eos_token="</s>",
+    )
 
 
 def build_tiny_causal_lm(path: str | Path, seed: int = 0) -> Path:
@@ -41,10 +65,18 @@ def build_tiny_causal_lm(path: str | Path, seed: int = 0) -> Path:
     torch.manual_seed(seed)
     tok = _tokenizer()
     tok.chat_template = CHAT_TEMPLATE
-    config: Any = LlamaConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64,
-                         num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
-                         max_position_embeddings=128, pad_token_id=tok.pad_token_id,
-                         bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id)
+    config: Any = LlamaConfig(
+        vocab_size=len(tok),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=128,
+        pad_token_id=tok.pad_token_id,
+        bos_token_id=tok.bos_token_id,
+        eos_token_id=tok.eos_token_id,
+    )
     path = Path(path)
     LlamaForCausalLM(config).save_pretrained(path)
     tok.save_pretrained(path)
@@ -61,10 +93,18 @@ def build_tiny_classifier(path: str | Path, seed: int = 0) -> Path:
 
     torch.manual_seed(seed)
     tok = _tokenizer()
-    config: Any = BertConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64,
-                        num_hidden_layers=2, num_attention_heads=4, max_position_embeddings=64,
-                        num_labels=2, id2label={0: "NEGATIVE", 1: "POSITIVE"},
-                        label2id={"NEGATIVE": 0, "POSITIVE": 1}, pad_token_id=tok.pad_token_id)
+    config: Any = BertConfig(
+        vocab_size=len(tok),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        max_position_embeddings=64,
+        num_labels=2,
+        id2label={0: "NEGATIVE", 1: "POSITIVE"},
+        label2id={"NEGATIVE": 0, "POSITIVE": 1},
+        pad_token_id=tok.pad_token_id,
+    )
     path = Path(path)
     BertForSequenceClassification(config).save_pretrained(path)
     tok.save_pretrained(path)
