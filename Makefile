@@ -32,13 +32,15 @@ $(UV):
 
 $(STAMP): $(UV) uv.lock pyproject.toml $(wildcard libs/*/pyproject.toml services/*/pyproject.toml gateway/pyproject.toml)
 	$(UV) sync --all-packages --frozen
-	@touch $@
+	@echo "$(CURDIR)" > $@
 
 KUSTOMIZE_BIN := $(SHOPMIND_CACHE)/bin/kustomize
 
 MODELS_MARK := $(SHOPMIND_CACHE)/models/SmolLM2-135M-Instruct/config.json
 
 setup: $(STAMP) $(GEN_MARK) $(KUSTOMIZE_BIN) $(MODELS_MARK)
+	@# The workspace packages are installed editable: a checkout elsewhere re-points them.
+	@[ "$$(cat $(STAMP))" = "$(CURDIR)" ] || { $(UV) sync --all-packages --frozen && echo "$(CURDIR)" > $(STAMP); }
 
 # The packaged SmolLM2 GGUF, converted once to a safetensors checkpoint (seconds to load after).
 $(MODELS_MARK): $(STAMP) $(GEN_MARK)
