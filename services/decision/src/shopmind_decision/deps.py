@@ -33,6 +33,8 @@ def get_models(request: Request) -> ModelCache:
 
 
 StateDep = Annotated[DecisionState, Depends(get_state)]
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# scope="function": the commit runs before the response is sent, so a failed
+# commit is an error response, never a 2xx for a write that did not happen.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 StoreDep = Annotated[RegistryStore, Depends(get_store)]
 ModelsDep = Annotated[ModelCache, Depends(get_models)]
