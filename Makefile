@@ -18,7 +18,7 @@ PROTOS := $(shell find proto -name '*.proto')
 GEN_MARK := libs/events/src/shopmind/events/common/v1/envelope_pb2.py
 PYTEST_ARGS ?=
 
-.PHONY: help setup proto run test test-unit infra-up infra-down lint bench k8s-validate clean
+.PHONY: FORCE help setup proto run test test-unit infra-up infra-down lint bench k8s-validate clean
 
 help:
 	@echo "make run     run the whole suite in one process on http://127.0.0.1:8000"
@@ -30,6 +30,13 @@ $(UV):
 	$(PYTHON_BIN) -m venv $(SHOPMIND_CACHE)/tools
 	$(SHOPMIND_CACHE)/tools/bin/pip install -q "uv==0.13.8"
 
+# The workspace packages are installed editable: when the stamp names another
+# checkout (a CI clone, say), sync again so they point here.
+ifneq ($(shell cat $(STAMP) 2>/dev/null),$(CURDIR))
+$(STAMP): FORCE
+endif
+FORCE:
+
 $(STAMP): $(UV) uv.lock pyproject.toml $(wildcard libs/*/pyproject.toml services/*/pyproject.toml gateway/pyproject.toml)
 	$(UV) sync --all-packages --frozen
 	@echo "$(CURDIR)" > $@
@@ -39,12 +46,11 @@ KUSTOMIZE_BIN := $(SHOPMIND_CACHE)/bin/kustomize
 MODELS_MARK := $(SHOPMIND_CACHE)/models/SmolLM2-135M-Instruct/config.json
 
 setup: $(STAMP) $(GEN_MARK) $(KUSTOMIZE_BIN) $(MODELS_MARK)
-	@# The workspace packages are installed editable: a checkout elsewhere re-points them.
-	@[ "$$(cat $(STAMP))" = "$(CURDIR)" ] || { $(UV) sync --all-packages --frozen && echo "$(CURDIR)" > $(STAMP); }
 
 # The packaged SmolLM2 GGUF, converted once to a safetensors checkpoint (seconds to load after).
 $(MODELS_MARK): $(STAMP) $(GEN_MARK)
 	$(PY) -m shopmind_common.models prepare
+	@touch $@
 
 # kustomize renders deploy/k8s; built once from the Go module proxy into the cache.
 $(KUSTOMIZE_BIN):
