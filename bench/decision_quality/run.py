@@ -14,12 +14,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from shopmind_common.benchmarks import write_results
 from shopmind_decision.datasets.completejourney import (
     daily_activity,
     load_transactions,
@@ -30,7 +30,6 @@ from shopmind_decision.training.propensity import PropensityConfig, train_propen
 from sklearn.metrics import roc_auc_score
 
 README = Path(__file__).with_name("README.md")
-BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 
 
 def _fmt(x: float | None, digits: int = 3) -> str:
@@ -111,7 +110,6 @@ def main() -> int:
 
     if not args.no_readme:
         lines = [
-            BEGIN,
             f"Last run: {datetime.now(UTC).date().isoformat()}, "
             f"`{' '.join(sys.argv[1:]) or 'defaults'}`, {os.cpu_count()} CPUs (load average "
             f"{os.getloadavg()[0]:.1f}: the machine was shared), {total:.0f} s in all.",
@@ -159,16 +157,8 @@ def main() -> int:
                 "propensity_logreg": lr, "demand_test": dm["test"],
                 "demand_baselines": dm["baselines"]}, indent=1, default=str),
             "```",
-            END,
         ]
-        text = README.read_text() if README.exists() else "# decision_quality\n"
-        block = "\n".join(lines)
-        if BEGIN in text:
-            text = re.sub(re.escape(BEGIN) + r".*?" + re.escape(END), lambda _: block, text,
-                          flags=re.S)
-        else:
-            text = text.rstrip() + "\n\n## Results\n\n" + block + "\n"
-        README.write_text(text)
+        write_results(README, "\n".join(lines), title="decision_quality", heading="## Results")
     return 0
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -30,6 +29,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.ipc as ipc
 import xgboost as xgb
+from shopmind_common.benchmarks import write_results
 from shopmind_decision.datasets.completejourney import (
     daily_activity,
     load_transactions,
@@ -45,7 +45,6 @@ from shopmind_decision.training.propensity import (
 )
 
 README = Path(__file__).with_name("README.md")
-BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 
 
 def _free_port() -> int:
@@ -230,7 +229,6 @@ def main() -> int:
     if not args.no_readme:
         load = os.getloadavg()[0]
         block = "\n".join([
-            BEGIN,
             f"Last run: {datetime.now(UTC).date().isoformat()}, "
             f"`{' '.join(sys.argv[1:]) or 'defaults'}`, {os.cpu_count()} CPUs (load average "
             f"{load:.1f} at the end: the machine was shared), {total:.0f} s in all. Model: "
@@ -260,15 +258,8 @@ def main() -> int:
             f"{p50:.2f} ms, p99 {p99:.2f} ms. Raw single-row `pred_contribs`: p50 "
             f"{np.percentile(raw_lat_ms, 50):.2f} ms, p99 {np.percentile(raw_lat_ms, 99):.2f} ms "
             "(one thread, as the service uses for small requests).",
-            END,
         ])
-        text = README.read_text() if README.exists() else "# decision_serving\n"
-        if BEGIN in text:
-            text = re.sub(re.escape(BEGIN) + r".*?" + re.escape(END), lambda _: block, text,
-                          flags=re.S)
-        else:
-            text = text.rstrip() + "\n\n## Results\n\n" + block + "\n"
-        README.write_text(text)
+        write_results(README, block, title="decision_serving", heading="## Results")
     return 0
 
 

@@ -31,6 +31,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from shopmind_common.benchmarks import write_results
+
 HERE = Path(__file__).resolve().parent
 README = HERE / "README.md"
 MARK_BEGIN = "<!-- bench:docgen:begin -->"
@@ -228,18 +230,6 @@ async def main_async(args: argparse.Namespace) -> str:
     return table
 
 
-def _write_readme(table: str) -> None:
-    section = f"{MARK_BEGIN}\n{table}\n{MARK_END}"
-    text = README.read_text() if README.exists() else ""
-    if MARK_BEGIN in text and MARK_END in text:
-        head, rest = text.split(MARK_BEGIN, 1)
-        _, tail = rest.split(MARK_END, 1)
-        text = head + section + tail
-    else:
-        text = (text.rstrip() + "\n\n" if text else "") + section + "\n"
-    README.write_text(text)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, default=2)
@@ -252,7 +242,8 @@ def main() -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     table = asyncio.run(main_async(args))
     if not args.no_readme:
-        _write_readme(table)
+        write_results(README, table, title="docgen benchmark", begin=MARK_BEGIN,
+                      end=MARK_END)
     return 0
 
 

@@ -34,6 +34,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from shopmind_common.benchmarks import write_results
+
 HERE = Path(__file__).resolve().parent
 README = HERE / "README.md"
 MARK_BEGIN = "<!-- bench:gateway:begin -->"
@@ -232,18 +234,6 @@ def table(rows: list[Result]) -> str:
     return "\n".join(lines)
 
 
-def update_readme(section: str) -> None:
-    text = README.read_text() if README.exists() else "# Gateway benchmark\n"
-    block = f"{MARK_BEGIN}\n{section}\n{MARK_END}"
-    if MARK_BEGIN in text and MARK_END in text:
-        head, _, rest = text.partition(MARK_BEGIN)
-        _, _, tail = rest.partition(MARK_END)
-        text = head + block + tail
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    README.write_text(text)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds per throughput run")
@@ -368,7 +358,8 @@ def main() -> int:
     if any(r.errors for r in throughput + latency):
         print("WARNING: some requests failed (see the errors column)", file=sys.stderr)
     if not args.no_readme:
-        update_readme(section)
+        write_results(README, section, title="Gateway benchmark", begin=MARK_BEGIN,
+                      end=MARK_END)
     return 0
 
 

@@ -21,13 +21,13 @@ import asyncio
 import os
 import platform
 import random
-import re
 import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from neo4j import AsyncGraphDatabase
+from shopmind_common.benchmarks import write_results
 from shopmind_kg.store.model import Opinion, ProductFacts, RelFact, ReviewFacts, WriteBatch
 from shopmind_kg.store.neo4j import Neo4jGraphStore
 from shopmind_kg.text.lexicon import ASPECTS, BRANDS, CATEGORIES
@@ -137,19 +137,6 @@ async def per_row(uri: str, products: list[ProductFacts], reviews: list[ReviewFa
     return written, time.perf_counter() - start
 
 
-def update_readme(section: str) -> None:
-    path = HERE / "README.md"
-    text = path.read_text() if path.exists() else "# kg_ingest\n"
-    begin, end = "<!-- results:begin -->", "<!-- results:end -->"
-    block = f"{begin}\n{section}\n{end}"
-    if begin in text:
-        text = re.sub(re.escape(begin) + r".*?" + re.escape(end), lambda _: block, text,
-                      flags=re.S)
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    path.write_text(text)
-
-
 async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--products", type=int, default=2000)
@@ -200,7 +187,9 @@ async def main() -> int:
     print("\n".join(lines))
     if not args.no_readme:
         when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-        update_readme(f"Last run ({when}):\n\n```\n" + "\n".join(lines) + "\n```")
+        write_results(HERE / "README.md",
+                      f"Last run ({when}):\n\n```\n" + "\n".join(lines) + "\n```",
+                      title="kg_ingest")
     return 0
 
 

@@ -55,6 +55,7 @@ from typing import Any
 
 import httpx
 import psutil
+from shopmind_common.benchmarks import write_results
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -413,19 +414,6 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def update_readme(section: str) -> None:
-    path = HERE / "README.md"
-    text = path.read_text() if path.exists() else "# pipeline\n"
-    begin, end = "<!-- results:begin -->", "<!-- results:end -->"
-    block = f"{begin}\n{section}\n{end}"
-    if begin in text:
-        text = re.sub(re.escape(begin) + r".*?" + re.escape(end), lambda _: block, text,
-                      flags=re.S)
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    path.write_text(text)
-
-
 # -- the run ------------------------------------------------------------------------------
 async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -582,8 +570,10 @@ async def main() -> int:
     print("\n".join(lines))
     if not args.no_readme:
         when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-        update_readme(f"Last run ({when}, `run.py --rate {args.rate:g} --duration "
-                      f"{args.duration:g}`):\n\n```\n" + "\n".join(lines) + "\n```")
+        write_results(HERE / "README.md",
+                      f"Last run ({when}, `run.py --rate {args.rate:g} --duration "
+                      f"{args.duration:g}`):\n\n```\n" + "\n".join(lines) + "\n```",
+                      title="pipeline")
     return 0
 
 

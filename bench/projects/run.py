@@ -21,7 +21,6 @@ import argparse
 import asyncio
 import contextvars
 import os
-import re
 import socket
 import statistics
 import subprocess
@@ -30,6 +29,8 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any
+
+from shopmind_common.benchmarks import write_results
 
 HERE = Path(__file__).resolve().parent
 README = HERE / "README.md"
@@ -327,17 +328,6 @@ def _report(results: dict[str, Any], args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
-def _write_readme(section: str) -> None:
-    block = f"{MARK_BEGIN}\n{section}\n{MARK_END}"
-    text = README.read_text() if README.exists() else "# bench/projects\n"
-    if MARK_BEGIN in text:
-        text = re.sub(re.escape(MARK_BEGIN) + ".*?" + re.escape(MARK_END), block, text,
-                      flags=re.DOTALL)
-    else:
-        text = text.rstrip() + "\n\n## Latest figures\n\n" + block + "\n"
-    README.write_text(text)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=600)
@@ -356,7 +346,8 @@ def main() -> None:
     section = _report(results, args)
     print(section)
     if not args.no_readme:
-        _write_readme(section)
+        write_results(README, section, title="bench/projects", heading="## Latest figures",
+                      begin=MARK_BEGIN, end=MARK_END)
         print(f"\nwrote {README.relative_to(HERE.parent.parent)}")
 
 
