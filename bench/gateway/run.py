@@ -1,14 +1,24 @@
 """Gateway throughput and latency against nginx, in front of the same upstream, in one run.
 
-    upstream : nginx answering a small JSON body (`return 200`), one worker
+Two upstreams, each measured the same way:
+
+    fast upstream    : nginx answering a small JSON body (`return 200`), one worker;
+                       what is measured is the proxies' own cost
+    service upstream : a ShopMind service app (the platform's app factory with its
+                       request-id, metrics and logging middleware, one uvicorn process)
+                       answering the same body; what a deployed gateway sits in front of
+
+and for each upstream:
+
     direct   : wrk -> upstream
     gateway  : wrk -> ShopMind gateway (one process, API key auth, rate limit on) -> upstream
     nginx    : wrk -> nginx reverse proxy (one worker, upstream keep-alive) -> upstream
 
 Two phases per target: throughput at fixed concurrency (`--connections`, default 64)
 and latency at concurrency 1, where the p50 difference to `direct` is the latency
-the proxy adds. The gateway is also run with its httpx hot-path client for the
-client choice. Gateway RSS is sampled from /proc while it is under load.
+the proxy adds. The gateway is also run with each alternative hot-path client in
+front of the fast upstream, for the client choice. Gateway RSS is sampled from
+/proc while it is under load.
 
 Needs Debian's `nginx` and `wrk` (`apt-get install -y nginx wrk`).
 Usage: python bench/gateway/run.py [--duration 10] [--connections 64] [--no-readme]
@@ -58,7 +68,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_http(url: str, headers: dict[str, str] | None = None, timeout_s: float = 30) -> None:
+def wait_http(url: str, headers: dict[str, str] | None = None, timeout_s: float = 90) -> None:
     deadline = time.monotonic() + timeout_s
     while True:
         try:
@@ -234,6 +244,130 @@ def table(rows: list[Result]) -> str:
     return "\n".join(lines)
 
 
+SERVICE_UPSTREAM = """
+import sys
+import uvicorn
+from fastapi import APIRouter
+from shopmind_common.app import create_service_app
+from shopmind_common.settings import ServiceSettings
+
+router = APIRouter()
+
+
+@router.get("{path}")
+async def ping() -> dict[str, bool]:
+    return {{"ok": True}}
+
+
+app = create_service_app(
+    name="nlp", version="bench", settings=ServiceSettings(service_name="nlp"), routers=[router]
+)
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False)
+"""
+
+
+def start_service_upstream(port: int, data_dir: Path) -> subprocess.Popen[bytes]:
+    """A ShopMind service app (the platform's app factory) answering `PATH`."""
+    env = {
+        **os.environ,
+        "SHOPMIND_ENV": "test",
+        "LOG_LEVEL": "WARNING",
+        "SHOPMIND_DATA_DIR": str(data_dir),
+    }
+    code = SERVICE_UPSTREAM.format(path=PATH)
+    return subprocess.Popen([sys.executable, "-c", code, str(port)], env=env)
+
+
+@dataclass
+class Measured:
+    upstream: str
+    throughput: list[Result]
+    latency: list[Result]
+    peak_rss_kb: int
+
+    def by(self, name: str) -> Result:
+        return next(r for r in self.throughput if r.name == name)
+
+    def lat(self, name: str) -> Result:
+        return next(r for r in self.latency if r.name == name)
+
+
+def measure(
+    upstream: str,
+    up_port: int,
+    root: Path,
+    key: str,
+    clients: list[str],
+    args: argparse.Namespace,
+) -> Measured:
+    """direct, nginx and the gateway (one per hot-path client) in front of one upstream."""
+    procs: list[subprocess.Popen[bytes]] = []
+    auth = {"X-API-Key": key}
+    try:
+        nginx_port = free_port()
+        procs.append(
+            start_nginx(
+                root / f"proxy-{re.sub(r'[^a-z0-9]+', '-', upstream.lower())}",
+                nginx_port,
+                "location / { proxy_pass http://backend; proxy_http_version 1.1; "
+                'proxy_set_header Connection ""; }',
+                upstream_port=up_port,
+            )
+        )
+        targets: list[tuple[str, int, dict[str, str], subprocess.Popen[bytes] | None]] = [
+            ("direct", up_port, {}, None),
+            ("nginx", nginx_port, {}, None),
+        ]
+        for client in clients:
+            port = free_port()
+            proc = start_gateway(port, up_port, root, client)
+            procs.append(proc)
+            name = "gateway" if client == clients[0] else f"gateway ({client} client)"
+            targets.append((name, port, auth, proc))
+        for _, port, headers, _ in targets:
+            wait_http(f"http://127.0.0.1:{port}{PATH}", headers)
+        throughput: list[Result] = []
+        latency: list[Result] = []
+        peak_rss_kb = 0
+        c = args.connections
+        for name, port, headers, proc in targets:
+            url = f"http://127.0.0.1:{port}{PATH}"
+            # Warm up connection pools and code paths before measuring.
+            run_wrk(name, url, c, 1, headers)
+            if name == "gateway" and proc is not None:
+                with RssSampler(proc.pid) as sampler:
+                    throughput.append(run_wrk(name, url, c, args.duration, headers))
+                peak_rss_kb = sampler.peak_kb
+            else:
+                throughput.append(run_wrk(name, url, c, args.duration, headers))
+            if not name.endswith(" client)"):
+                latency.append(run_wrk(name, url, 1, args.latency_duration, headers))
+    finally:
+        for proc in reversed(procs):
+            stop(proc)
+    return Measured(upstream, throughput, latency, peak_rss_kb)
+
+
+def summary(m: Measured) -> list[str]:
+    ratio = m.by("gateway").rps / m.by("nginx").rps
+    added_gw = m.lat("gateway").p50_ms - m.lat("direct").p50_ms
+    added_nginx = m.lat("nginx").p50_ms - m.lat("direct").p50_ms
+    lines = [
+        f"- gateway / nginx throughput: **{ratio:.2f}** (goal >= 0.5)",
+        f"- gateway-added p50 latency: **{added_gw:.3f} ms** (goal < 1 ms); "
+        f"nginx adds {added_nginx:.3f} ms",
+        f"- gateway peak RSS under load: **{m.peak_rss_kb / 1024:.0f} MB** (goal < 300 MB)",
+    ]
+    base = m.by("gateway")
+    for r in m.throughput:
+        if r.name.endswith(" client)"):
+            lines.append(
+                f"- hot-path client: default {base.rps:,.0f} req/s vs {r.name} "
+                f"{r.rps:,.0f} req/s (**{base.rps / r.rps:.1f}x**)"
+            )
+    return lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds per throughput run")
@@ -241,7 +375,11 @@ def main() -> int:
         "--latency-duration", type=int, default=5, help="seconds per concurrency-1 run"
     )
     parser.add_argument("--connections", type=int, default=64)
-    parser.add_argument("--no-httpx", action="store_true", help="skip the httpx-client gateway")
+    parser.add_argument(
+        "--clients",
+        default="aiohttp,httpx",
+        help="hot-path clients to compare in front of the fast upstream; the first is the default",
+    )
     parser.add_argument("--no-readme", action="store_true", help="do not update README.md")
     args = parser.parse_args()
 
@@ -254,108 +392,56 @@ def main() -> int:
         )
         return 2
 
-    procs: list[subprocess.Popen[bytes]] = []
+    clients = [c.strip() for c in args.clients.split(",") if c.strip()]
     load_before = os.getloadavg()[0]
+    results: list[Measured] = []
     with tempfile.TemporaryDirectory(prefix="shopmind-bench-gw-") as tmp:
         root = Path(tmp)
-        up_port, nginx_port, gw_port, gwx_port = (free_port() for _ in range(4))
+        key = create_key(root)
+        fast_port, service_port = free_port(), free_port()
+        fast = start_nginx(
+            root / "upstream",
+            fast_port,
+            "location / { default_type application/json; return 200 '{\"ok\":true}'; }",
+        )
         try:
-            procs.append(
-                start_nginx(
-                    root / "upstream",
-                    up_port,
-                    "location / { default_type application/json; return 200 '{\"ok\":true}'; }",
-                )
-            )
-            procs.append(
-                start_nginx(
-                    root / "proxy",
-                    nginx_port,
-                    "location / { proxy_pass http://backend; proxy_http_version 1.1; "
-                    'proxy_set_header Connection ""; }',
-                    upstream_port=up_port,
-                )
-            )
-            key = create_key(root)
-            auth = {"X-API-Key": key}
-            gw = start_gateway(gw_port, up_port, root, "aiohttp")
-            procs.append(gw)
-            gwx = None
-            if not args.no_httpx:
-                gwx = start_gateway(gwx_port, up_port, root, "httpx")
-                procs.append(gwx)
-            for url in (
-                f"http://127.0.0.1:{up_port}{PATH}",
-                f"http://127.0.0.1:{nginx_port}{PATH}",
-            ):
-                wait_http(url)
-            wait_http(f"http://127.0.0.1:{gw_port}{PATH}", auth)
-            if gwx is not None:
-                wait_http(f"http://127.0.0.1:{gwx_port}{PATH}", auth)
-
-            targets = [
-                ("direct", up_port, {}),
-                ("nginx", nginx_port, {}),
-                ("gateway", gw_port, auth),
-            ]
-            if gwx is not None:
-                targets.append(("gateway (httpx client)", gwx_port, auth))
-            throughput: list[Result] = []
-            latency: list[Result] = []
-            peak_rss_kb = 0
-            c = args.connections
-            for name, port, headers in targets:
-                url = f"http://127.0.0.1:{port}{PATH}"
-                # Warm up connection pools and code paths before measuring.
-                run_wrk(name, url, c, 1, headers)
-                if name == "gateway":
-                    with RssSampler(gw.pid) as sampler:
-                        throughput.append(run_wrk(name, url, c, args.duration, headers))
-                    peak_rss_kb = sampler.peak_kb
-                else:
-                    throughput.append(run_wrk(name, url, c, args.duration, headers))
-                if not name.endswith("(httpx client)"):
-                    latency.append(run_wrk(name, url, 1, args.latency_duration, headers))
+            results.append(measure("fast upstream (nginx return 200)", fast_port, root, key,
+                                   clients, args))
         finally:
-            for proc in reversed(procs):
-                stop(proc)
+            stop(fast)
+        service = start_service_upstream(service_port, root)
+        try:
+            results.append(measure("service upstream (ShopMind app factory, uvicorn)",
+                                   service_port, root, key, clients[:1], args))
+        finally:
+            stop(service)
 
     load_after = os.getloadavg()[0]
-    by = {r.name: r for r in throughput}
-    lat = {r.name: r for r in latency}
-    ratio = by["gateway"].rps / by["nginx"].rps
-    added_gw = lat["gateway"].p50_ms - lat["direct"].p50_ms
-    added_nginx = lat["nginx"].p50_ms - lat["direct"].p50_ms
     lines = [
         f"Run: {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} CPUs "
         f"({platform.processor() or platform.machine()}), Python {platform.python_version()}, "
         f"wrk -t1, {args.duration}s per throughput run, {args.latency_duration}s per latency run; "
         f"1-minute load average {load_before:.1f} before, {load_after:.1f} after "
         "(other work on the machine shares its CPUs).",
-        "",
-        f"Throughput at {c} connections:",
-        "",
-        table(throughput),
-        "",
-        "Latency at 1 connection:",
-        "",
-        table(latency),
-        "",
-        f"- gateway / nginx throughput: **{ratio:.2f}** (goal >= 0.5)",
-        f"- gateway-added p50 latency: **{added_gw:.3f} ms** (goal < 1 ms); "
-        f"nginx adds {added_nginx:.3f} ms",
-        f"- gateway peak RSS under load: **{peak_rss_kb / 1024:.0f} MB** (goal < 300 MB)",
     ]
-    if "gateway (httpx client)" in by:
-        httpx_rps = by["gateway (httpx client)"].rps
-        lines.append(
-            f"- hot-path client: aiohttp {by['gateway'].rps:,.0f} req/s vs httpx "
-            f"{httpx_rps:,.0f} req/s "
-            f"(aiohttp/httpx **{by['gateway'].rps / httpx_rps:.1f}x**)"
-        )
+    for m in results:
+        lines += [
+            "",
+            f"### {m.upstream}",
+            "",
+            f"Throughput at {args.connections} connections:",
+            "",
+            table(m.throughput),
+            "",
+            "Latency at 1 connection:",
+            "",
+            table(m.latency),
+            "",
+            *summary(m),
+        ]
     section = "\n".join(lines)
     print(section)
-    if any(r.errors for r in throughput + latency):
+    if any(r.errors for m in results for r in m.throughput + m.latency):
         print("WARNING: some requests failed (see the errors column)", file=sys.stderr)
     if not args.no_readme:
         write_results(README, section, title="Gateway benchmark", begin=MARK_BEGIN,

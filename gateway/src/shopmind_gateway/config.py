@@ -75,8 +75,8 @@ class GatewaySettings(ServiceSettings):
     breaker_failures: int = Field(default=5, alias="GATEWAY_BREAKER_FAILURES", ge=1)
     breaker_reset_s: float = Field(default=30.0, alias="GATEWAY_BREAKER_RESET_S", gt=0)
     max_body_bytes: int = Field(default=10 * 1024 * 1024, alias="GATEWAY_MAX_BODY_BYTES", ge=0)
-    upstream_client: Literal["aiohttp", "httpx"] = Field(
-        default="aiohttp", alias="GATEWAY_UPSTREAM_CLIENT"
+    upstream_client: Literal["h1", "aiohttp", "httpx"] = Field(
+        default="h1", alias="GATEWAY_UPSTREAM_CLIENT"
     )
     upstream_pool_size: int = Field(default=512, alias="GATEWAY_UPSTREAM_POOL_SIZE", ge=1)
     routes: tuple[RouteRule, ...] = Field(default=DEFAULT_ROUTES, alias="GATEWAY_ROUTES")

@@ -13,7 +13,7 @@ from fastapi.responses import StreamingResponse
 from shopmind_gateway.proxy import upstreams
 
 
-@pytest.mark.parametrize("client", ["aiohttp", "httpx"])
+@pytest.mark.parametrize("client", ["h1", "aiohttp", "httpx"])
 async def test_url_upstream_round_trip(
     gateway: Any, upstream: Any, served: Any, echo_state: Any, client: str
 ) -> None:
@@ -133,7 +133,7 @@ async def test_sse_streams_unbuffered_in_process(gateway: Any, drive: Any) -> No
         await _first_event_arrives_before_the_stream_ends(h.app, h.state, drive)
 
 
-@pytest.mark.parametrize("client", ["aiohttp", "httpx"])
+@pytest.mark.parametrize("client", ["h1", "aiohttp", "httpx"])
 async def test_sse_streams_unbuffered_over_http(
     gateway: Any, upstream: Any, served: Any, echo_state: Any, drive: Any, client: str
 ) -> None:

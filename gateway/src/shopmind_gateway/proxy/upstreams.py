@@ -396,8 +396,15 @@ def build_upstream(
     breaker: CircuitBreaker,
 ) -> Upstream:
     if isinstance(target, str):
-        cls = AiohttpForwarder if client == "aiohttp" else HttpxForwarder
-        forwarder: Forwarder = cls(
+        # Imported here: h1 builds on this module's exchange types.
+        from shopmind_gateway.proxy.h1 import H1Forwarder
+
+        classes: dict[str, type[H1Forwarder | AiohttpForwarder | HttpxForwarder]] = {
+            "h1": H1Forwarder,
+            "aiohttp": AiohttpForwarder,
+            "httpx": HttpxForwarder,
+        }
+        forwarder: Forwarder = classes[client](
             name,
             target,
             connect_timeout_s=connect_timeout_s,
