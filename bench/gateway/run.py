@@ -377,7 +377,7 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument(
         "--clients",
-        default="aiohttp,httpx",
+        default="h1,aiohttp,httpx",
         help="hot-path clients to compare in front of the fast upstream; the first is the default",
     )
     parser.add_argument("--no-readme", action="store_true", help="do not update README.md")

@@ -4,9 +4,10 @@ An upstream forwards one request and pushes the answer to a `Responder` as it
 arrives, so streamed responses (SSE) are never buffered. Failures before the
 answer starts raise `UpstreamError`; the pipeline turns them into 502/503/504.
 
-URL upstreams use aiohttp on the hot path (measured in bench/gateway: several
-times the throughput of httpx there); httpx remains available through
-`GATEWAY_UPSTREAM_CLIENT=httpx` and serves the control plane (health, OpenAPI).
+URL upstreams use the gateway's own HTTP/1.1 client (`h1.py`) on the hot path
+by default; aiohttp and httpx remain available through
+`GATEWAY_UPSTREAM_CLIENT` (bench/gateway compares all three in one run), and
+httpx serves the control plane (health, OpenAPI).
 """
 
 from __future__ import annotations
