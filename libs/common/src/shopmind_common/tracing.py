@@ -191,6 +191,19 @@ def inject(headers: MutableMapping[str, str]) -> MutableMapping[str, str]:
     return headers
 
 
+_tracers: dict[tuple[int, str], trace.Tracer] = {}
+
+
+def _tracer(service: str) -> trace.Tracer:
+    # Looking a tracer up builds it anew each time; one per provider and service is enough.
+    provider = trace.get_tracer_provider()
+    key = (id(provider), service)
+    tracer = _tracers.get(key)
+    if tracer is None:
+        tracer = _tracers[key] = provider.get_tracer(f"shopmind.{service}")
+    return tracer
+
+
 @contextmanager
 def _span(
     name: str,
@@ -202,7 +215,7 @@ def _span(
     attributes: dict[str, Any],
     links: Sequence[trace.Link] = (),
 ) -> Iterator[trace.Span]:
-    tracer = trace.get_tracer(f"shopmind.{service}")
+    tracer = _tracer(service)
     token = _adopted_trace_id.set(adopt)
     try:
         span = tracer.start_span(
