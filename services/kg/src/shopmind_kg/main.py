@@ -20,7 +20,7 @@ from shopmind_kg.admin.routes import router as admin_router
 from shopmind_kg.config import KgSettings
 from shopmind_kg.context import KgContext
 from shopmind_kg.fusion.routes import router as fusion_router
-from shopmind_kg.ingest.events import CONSUMED, CONSUMER_GROUP
+from shopmind_kg.ingest.events import CONSUMED
 from shopmind_kg.query.routes import router as query_router
 from shopmind_kg.resolution.encoder import shared_encoder
 from shopmind_kg.resolution.routes import router as entities_router
@@ -72,7 +72,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             async def handle(events: list[Event]) -> None:
                 await ctx.ingest.handle(events)
 
-            runtime.add_consumer(CONSUMER_GROUP, list(CONSUMED), batch_handler=handle,
+            runtime.add_consumer(settings.consumer_group, list(CONSUMED), batch_handler=handle,
                                  max_batch=settings.batch_size)
             await runtime.start_consumers()
             yield

@@ -7,7 +7,6 @@ from shopmind_common.events import Event, new_event
 
 from shopmind_kg.store.model import WriteResult
 
-CONSUMER_GROUP = "kg"
 CONSUMED = (PRODUCT_UPSERTED, REVIEW_ENRICHED)
 PRODUCER = "kg"
 

@@ -204,8 +204,16 @@ class IngestService:
 
     # -- reviews --------------------------------------------------------------------------
     def review_facts(self, events: list[Event], aliases: list[AliasFact]) -> list[ReviewFacts]:
-        facts: list[ReviewFacts] = []
-        self._resolve_batch_names(events, aliases)
+        """The batch's reviews as facts, in event order.
+
+        Every event is checked before anything is resolved, so a refused batch teaches the
+        resolver nothing. The batch's aspect and entity names are then resolved with one
+        call per label (one encoder call for the names not seen before, decided in order
+        of first appearance, exactly as review by review), and each review reads its
+        names' nodes from that.
+        """
+        aspect_names: dict[str, None] = {}
+        entity_names: dict[str, None] = {}
         for event in events:
             r = event.payload
             assert isinstance(r, ReviewEnriched)
@@ -213,82 +221,103 @@ class IngestService:
                 raise InvalidEvent(f"event {event.event_id}: review_id is empty")
             if not r.product_id.strip() and not r.retracted:
                 raise InvalidEvent(f"event {event.event_id}: product_id is empty")
+            if r.retracted:
+                continue
+            for a in r.aspects:
+                if a.aspect.strip():
+                    aspect_names[a.aspect] = None
+            for e in r.entities:
+                if e.label not in _UNRESOLVED_ENTITY_LABELS and e.text.strip():
+                    entity_names[e.text] = None
+        found: dict[AliasFact, None] = {}
+        aspects = self._resolve_names("Aspect", list(aspect_names), found)
+        entities = self._resolve_names("Entity", list(entity_names), found)
+        aliases.extend(found)
+        facts: list[ReviewFacts] = []
+        for event in events:
+            r = event.payload
+            assert isinstance(r, ReviewEnriched)
             at = iso(event.occurred_at)
             if r.retracted:
                 facts.append(ReviewFacts(review_id=r.review_id, product_id=r.product_id,
                                          event_id=event.event_id, occurred_at=at, retracted=True))
                 continue
+            backend = r.sentiment_backend
             facts.append(ReviewFacts(
                 review_id=r.review_id, product_id=r.product_id, event_id=event.event_id,
                 occurred_at=at, props={
                     "language": r.language or None,
                     "sentiment_score": float(r.sentiment_score),
                     "sentiment_label": r.sentiment_label or None,
-                    "sentiment_backend": r.sentiment_backend or None,
+                    "sentiment_backend": backend or None,
                     "text": r.text[:_REVIEW_TEXT_CHARS] or None,
                     "keywords": [k.term for k in r.keywords[:10]] or None,
                     "source_review_event_id": r.source_event_id or None,
                 },
-                opinions=self._opinions(r, aliases), mentions=self._mentions(r, aliases),
-                extractor=f"nlp:{r.sentiment_backend}" if r.sentiment_backend else "nlp",
+                opinions=_opinions(r, aspects), mentions=_mentions(r, entities),
+                extractor=f"nlp:{backend}" if backend else "nlp",
             ))
         return facts
 
-    def _resolve_batch_names(self, events: list[Event], aliases: list[AliasFact]) -> None:
-        """Resolve every aspect and entity name of the batch at once: one encoder call per
-        label for the names not seen before, instead of one per review. The per-review
-        resolution below then finds each name by lookup."""
-        names: dict[str, dict[str, None]] = {"Aspect": {}, "Entity": {}}
-        for event in events:
-            r = event.payload
-            if not isinstance(r, ReviewEnriched) or r.retracted:
-                continue
-            for a in r.aspects:
-                if a.aspect.strip():
-                    names["Aspect"][a.aspect] = None
-            for e in r.entities:
-                if e.text.strip() and e.label not in ("money", "quantity"):
-                    names["Entity"][e.text] = None
-        found: dict[AliasFact, None] = {}
-        for label, unique_names in names.items():
-            for res in self.resolver.resolve_many(label, list(unique_names)):
-                if res is not None and res.alias is not None:
-                    found[res.alias] = None
-        aliases.extend(found)
-
-    def _opinions(self, r: ReviewEnriched, aliases: list[AliasFact]) -> tuple[Opinion, ...]:
-        items = [a for a in r.aspects if a.aspect.strip()]
-        resolved = self.resolver.resolve_many("Aspect", [a.aspect for a in items])
-        grouped: dict[str, list[tuple[Any, Resolved]]] = defaultdict(list)
-        for a, res in zip(items, resolved, strict=True):
+    def _resolve_names(self, label: str, names: list[str], found: dict[AliasFact, None]
+                       ) -> dict[str, Resolved]:
+        """name -> its node, for the names that resolve; new embedding aliases into `found`."""
+        out: dict[str, Resolved] = {}
+        if not names:
+            return out
+        for name, res in zip(names, self.resolver.resolve_many(label, names), strict=True):
             if res is None:
                 continue
+            out[name] = res
             if res.alias is not None:
-                aliases.append(res.alias)
-            grouped[res.key].append((a, res))
-        out = []
-        for key, entries in sorted(grouped.items()):
-            scores = [max(-1.0, min(1.0, float(a.score))) for a, _ in entries]
-            mean = sum(scores) / len(scores)
-            labels = {a.polarity for a, _ in entries}
-            if len(labels) == 1 and next(iter(labels)) in POLARITIES:
-                polarity = next(iter(labels))
-            else:   # the review says both: its mean score decides
-                polarity = "positive" if mean > 0.05 else "negative" if mean < -0.05 else "neutral"
-            mentions = sum(max(1, len(a.mentions)) for a, _ in entries)
-            opinion = "、".join(sorted({a.opinion for a, _ in entries if a.opinion}))
-            out.append(Opinion(key, entries[0][1].name, polarity, round(mean, 6), mentions,
-                               opinion))
-        return tuple(out)
+                found[res.alias] = None
+        return out
 
-    def _mentions(self, r: ReviewEnriched, aliases: list[AliasFact]) -> tuple[Mention, ...]:
-        items = [e for e in r.entities if e.text.strip() and e.label not in ("money", "quantity")]
-        resolved = self.resolver.resolve_many("Entity", [e.text for e in items])
-        out: dict[str, Mention] = {}
-        for e, res in zip(items, resolved, strict=True):
-            if res is None:
-                continue
-            if res.alias is not None:
-                aliases.append(res.alias)
-            out.setdefault(res.key, Mention(res.key, res.name, e.label or "entity"))
-        return tuple(out[k] for k in sorted(out))
+
+_UNRESOLVED_ENTITY_LABELS = frozenset({"money", "quantity"})
+
+
+def _opinions(r: ReviewEnriched, resolved: dict[str, Resolved]) -> tuple[Opinion, ...]:
+    """One opinion per aspect node the review talks about (several mentions folded)."""
+    grouped: dict[str, list[tuple[Any, Resolved]]] = {}
+    for a in r.aspects:
+        res = resolved.get(a.aspect)
+        if res is not None:
+            grouped.setdefault(res.key, []).append((a, res))
+    out = []
+    for key in sorted(grouped):
+        entries = grouped[key]
+        if len(entries) == 1:
+            a, res = entries[0]
+            mean = max(-1.0, min(1.0, float(a.score)))
+            polarity = a.polarity
+            mentions = max(1, len(a.mentions))
+            opinion = a.opinion
+            if polarity not in POLARITIES:
+                polarity = "positive" if mean > 0.05 else "negative" if mean < -0.05 \
+                    else "neutral"
+            out.append(Opinion(key, res.name, polarity, round(mean, 6), mentions, opinion))
+            continue
+        scores = [max(-1.0, min(1.0, float(a.score))) for a, _ in entries]
+        mean = sum(scores) / len(scores)
+        labels = {a.polarity for a, _ in entries}
+        if len(labels) == 1 and next(iter(labels)) in POLARITIES:
+            polarity = next(iter(labels))
+        else:   # the review says both: its mean score decides
+            polarity = "positive" if mean > 0.05 else "negative" if mean < -0.05 else "neutral"
+        mentions = sum(max(1, len(a.mentions)) for a, _ in entries)
+        opinion = "、".join(sorted({a.opinion for a, _ in entries if a.opinion}))
+        out.append(Opinion(key, entries[0][1].name, polarity, round(mean, 6), mentions,
+                           opinion))
+    return tuple(out)
+
+
+def _mentions(r: ReviewEnriched, resolved: dict[str, Resolved]) -> tuple[Mention, ...]:
+    out: dict[str, Mention] = {}
+    for e in r.entities:
+        if e.label in _UNRESOLVED_ENTITY_LABELS:
+            continue
+        res = resolved.get(e.text)
+        if res is not None and res.key not in out:
+            out[res.key] = Mention(res.key, res.name, e.label or "entity")
+    return tuple(out[k] for k in sorted(out))

@@ -6,11 +6,23 @@ then the nearest existing name by embedding if its cosine similarity reaches
 the threshold. Otherwise the normalised key is a new node. The resolver keeps
 the aliases and node names of the graph in memory; the service refreshes them
 from the store at start-up, after alias and merge calls, and periodically.
+
+Short Chinese names (at most `short_cjk_chars` CJK characters, 屏幕, 西瓜) are
+where sentence embeddings mislead most (西瓜/南瓜 0.94, 漓江/镇江 0.91, and two
+out-of-vocabulary names can score 1.0): they merge by exact key, alias or
+lexicon only, or, with `short_cjk_threshold`, at that stricter similarity
+whenever either side of a pair is short.
+
+`resolve_many` is the batch path: one encoder call for a call's new names,
+decided in order against the index and the names made new earlier in the same
+call, and indexed with the vectors already computed.
 """
 
 from __future__ import annotations
 
 import re
+import threading
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +36,9 @@ from shopmind_kg.text.normalize import normalize_key
 EMBED_LABELS = ("Brand", "Category", "Aspect", "Entity")
 _LATIN_SHORT = re.compile(r"^[a-z0-9 ]{1,2}$")
 _NUMERIC = re.compile(r"^[\d .]+$")
+_CJK = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+$")
+_DIM = 512
+_KEY_CACHE_MAX = 200_000
 
 
 @dataclass(frozen=True)
@@ -36,50 +51,109 @@ class Resolved:
 
 
 class _Index:
-    """Vectors of the names known for one label, with the key each name resolves to."""
+    """Vectors of the names known for one label, with the key each name resolves to.
+
+    Rows live in a buffer that grows by doubling, so indexing a batch's new names
+    copies their rows, not the whole matrix. `short` marks the rows of short
+    Chinese names (indexed only when they have a threshold of their own).
+    """
 
     def __init__(self) -> None:
         self.keys: list[str] = []
         self.names: list[str] = []
-        self.matrix = np.zeros((0, 512), dtype=np.float32)
-        self.pending: list[tuple[str, str]] = []
+        self._rows = np.zeros((0, _DIM), dtype=np.float32)
+        self._short = np.zeros(0, dtype=bool)
+        self.pending: list[tuple[str, str, bool]] = []
         self._seen: set[tuple[str, str]] = set()
 
-    def add(self, key: str, name: str) -> None:
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    @property
+    def matrix(self) -> np.ndarray:
+        return self._rows[: len(self.keys)]
+
+    @property
+    def short(self) -> np.ndarray:
+        return self._short[: len(self.keys)]
+
+    def add(self, key: str, name: str, short: bool = False) -> None:
         if (key, name) not in self._seen:
             self._seen.add((key, name))
-            self.pending.append((key, name))
+            self.pending.append((key, name, short))
 
-    def add_encoded(self, keys: list[str], names: list[str], vectors: np.ndarray) -> None:
+    def add_encoded(self, keys: list[str], names: list[str], short: list[bool],
+                    vectors: np.ndarray) -> None:
         """Names whose vectors the caller already has: indexed without encoding them again."""
         if not keys:
             return
         done = set(zip(keys, names, strict=True))
-        self.pending = [p for p in self.pending if p not in done]
         self._seen |= done
-        self.keys.extend(keys)
-        self.names.extend(names)
-        rows = np.asarray(vectors, dtype=np.float32)
-        self.matrix = np.vstack([self.matrix, rows]) if len(self.matrix) else rows
+        if self.pending:
+            self.pending = [p for p in self.pending if (p[0], p[1]) not in done]
+        self._append(keys, names, short, np.asarray(vectors, dtype=np.float32))
 
     def flush(self, encoder: Encoder) -> None:
         if not self.pending:
             return
-        vectors = encoder.encode([name for _, name in self.pending])
-        self.keys.extend(k for k, _ in self.pending)
-        self.names.extend(n for _, n in self.pending)
-        self.matrix = np.vstack([self.matrix, vectors]) if len(self.matrix) else vectors
-        self.pending.clear()
+        pending, self.pending = self.pending, []
+        vectors = encoder.encode([name for _, name, _ in pending])
+        self._append([k for k, _, _ in pending], [n for _, n, _ in pending],
+                     [s for _, _, s in pending], vectors)
+
+    def _append(self, keys: list[str], names: list[str], short: list[bool],
+                vectors: np.ndarray) -> None:
+        n, m = len(self.keys), len(keys)
+        if n + m > len(self._rows):
+            capacity = max(1024, 2 * (n + m))
+            rows = np.zeros((capacity, _DIM), dtype=np.float32)
+            rows[:n] = self._rows[:n]
+            flags = np.zeros(capacity, dtype=bool)
+            flags[:n] = self._short[:n]
+            self._rows, self._short = rows, flags
+        self._rows[n:n + m] = vectors
+        self._short[n:n + m] = short
+        self.keys.extend(keys)
+        self.names.extend(names)
+
+
+_blas: Any = None
+_blas_lock = threading.Lock()
+
+
+def _one_blas_thread() -> AbstractContextManager[Any]:
+    """Similarity products on one BLAS thread: they are small, and on a couple of shared
+    cores OpenBLAS's spinning worker threads about double the CPU they cost."""
+    global _blas
+    with _blas_lock:
+        if _blas is None:
+            from threadpoolctl import ThreadpoolController
+
+            _blas = ThreadpoolController()
+    limited: AbstractContextManager[Any] = _blas.limit(limits=1, user_api="blas")
+    return limited
 
 
 def _embeddable(key: str) -> bool:
     return bool(key) and not _LATIN_SHORT.match(key) and not _NUMERIC.match(key) and len(key) > 1
 
 
+# New names are decided in blocks: each block is compared with the index (which holds
+# the earlier blocks' new names by then) and with itself, so a large import costs
+# matrix products, not one product per name against everything made new before it.
+_BLOCK = 256
+
+
 class Resolver:
-    def __init__(self, threshold: float, encoder: Encoder | None = None) -> None:
+    def __init__(self, threshold: float, encoder: Encoder | None = None, *,
+                 short_cjk_chars: int = 2, short_cjk_threshold: float | None = None) -> None:
         self.threshold = threshold
         self.encoder = encoder
+        # Names of at most this many CJK characters merge by exact key or alias only, or,
+        # when `short_cjk_threshold` is set, at max(threshold, short_cjk_threshold).
+        self.short_cjk_chars = short_cjk_chars
+        self.short_cjk_threshold = (None if short_cjk_threshold is None
+                                    else max(threshold, short_cjk_threshold))
         self._seed: dict[tuple[str, str], str] = {}
         self._display: dict[tuple[str, str], str] = {}
         for label, terms in SEED.items():
@@ -90,6 +164,8 @@ class Resolver:
         self._aliases: dict[tuple[str, str], str] = {}
         self._known: dict[str, dict[str, str]] = {}
         self._index: dict[str, _Index] = {label: _Index() for label in EMBED_LABELS}
+        # (label, raw name) -> normalised key: normalising is pure, so this never goes stale.
+        self._keys: dict[tuple[str, str], str] = {}
         self.version = 0   # bumps when the known vocabulary changes (matchers rebuild)
 
     # -- state ----------------------------------------------------------------------------
@@ -104,7 +180,8 @@ class Resolver:
             if label in self._index:
                 for term in terms:
                     for name in term.names:
-                        self._index[label].add(term.key, name)
+                        self._index_later(label, normalize_key(label, name), name,
+                                          target=term.key)
         self.version += 1
 
     def set_encoder(self, encoder: Encoder) -> None:
@@ -113,12 +190,23 @@ class Resolver:
             index.flush(encoder)
 
     def learn(self, label: str, key: str, name: str) -> None:
+        self._remember(label, key, name)
+        self._index_later(label, key, name)
+
+    def _remember(self, label: str, key: str, name: str) -> None:
         known = self._known.setdefault(label, {})
         if key not in known:
             known[key] = name
             self.version += 1
-        if label in self._index:
-            self._index[label].add(key, name)
+
+    def _index_later(self, label: str, key: str, name: str, *, target: str | None = None
+                     ) -> None:
+        """Queue a name (normalised: `key`) for the index, encoded at the next resolution,
+        if it can take part in embedding merges; it resolves to `target` (default `key`)."""
+        index = self._index.get(label)
+        if index is None or not self.comparable(key):
+            return
+        index.add(target or key, name, self.is_short(key))
 
     def forget(self, label: str, key: str) -> None:
         """A node that no longer exists (merged away)."""
@@ -143,7 +231,42 @@ class Resolver:
     def display(self, label: str, key: str) -> str | None:
         return self._known.get(label, {}).get(key) or self._display.get((label, key))
 
+    # -- the short-name rule --------------------------------------------------------------
+    def is_short(self, key: str) -> bool:
+        """A short Chinese name: at most `short_cjk_chars` CJK characters and nothing else."""
+        return 0 < len(key) <= self.short_cjk_chars and _CJK.match(key) is not None
+
+    def comparable(self, key: str) -> bool:
+        """Whether a name takes part in embedding merges at all (as a query or a target)."""
+        return _embeddable(key) and (self.short_cjk_threshold is not None
+                                     or not self.is_short(key))
+
+    def _best(self, sims: np.ndarray, short: np.ndarray, query_short: bool
+              ) -> tuple[int, float] | None:
+        """The most similar column at or above its pair's threshold."""
+        if not len(sims):
+            return None
+        strict = self.short_cjk_threshold
+        if strict is None or not (query_short or short.any()):
+            j = int(sims.argmax())
+            score = float(sims[j])
+            return (j, score) if score >= self.threshold else None
+        limit = np.full(len(sims), strict, dtype=np.float32) if query_short \
+            else np.where(short, np.float32(strict), np.float32(self.threshold))
+        ok = np.where(sims >= limit, sims, -np.inf)
+        j = int(ok.argmax())
+        return (j, float(sims[j])) if np.isfinite(ok[j]) else None
+
     # -- resolving ------------------------------------------------------------------------
+    def key(self, label: str, name: str) -> str:
+        """`normalize_key`, remembered per (label, name)."""
+        key = self._keys.get((label, name))
+        if key is None:
+            if len(self._keys) >= _KEY_CACHE_MAX:
+                self._keys.clear()
+            key = self._keys[(label, name)] = normalize_key(label, name)
+        return key
+
     def follow(self, label: str, key: str) -> str:
         """The canonical key an exact key resolves to through the alias table."""
         return self._follow(label, key)
@@ -158,90 +281,118 @@ class Resolver:
 
     def lookup(self, label: str, name: str) -> Resolved | None:
         """Resolve without embeddings (aliases, lexicon, exact key); None if unknown."""
-        key = normalize_key(label, name)
-        if not key:
-            return None
+        key = self.key(label, name)
+        return self._lookup_key(label, key, name) if key else None
+
+    def _lookup_key(self, label: str, key: str, name: str) -> Resolved | None:
         if (label, key) in self._aliases:
             canonical = self._follow(label, key)
             return Resolved(canonical, self.display(label, canonical) or name, "alias")
-        if (label, key) in self._seed:
-            canonical = self._follow(label, self._seed[(label, key)])
+        seed = self._seed.get((label, key))
+        if seed is not None:
+            canonical = self._follow(label, seed)
             return Resolved(canonical, self.display(label, canonical) or name, "lexicon")
-        if key in self._known.get(label, {}):
-            return Resolved(key, self._known[label][key], "exact")
+        known = self._known.get(label)
+        if known is not None and key in known:
+            return Resolved(key, known[key], "exact")
         return None
 
     def resolve_many(self, label: str, names: list[str]) -> list[Resolved | None]:
+        """Each name's node, deciding new names in order as if resolved one by one.
+
+        The names no rule knows are encoded in one call; each is then compared with the
+        index and with the names this call made new before it, and a new name joins the
+        index with the vector it already has. Two spellings of one key get one decision.
+        """
         out: list[Resolved | None] = []
         unknown: list[tuple[int, str, str]] = []
         for i, name in enumerate(names):
-            found = self.lookup(label, name)
+            key = self.key(label, name)
+            found = self._lookup_key(label, key, name) if key else None
             out.append(found)
-            if found is None:
-                key = normalize_key(label, name)
-                if key:
-                    unknown.append((i, name.strip(), key))
+            if found is None and key:
+                unknown.append((i, name.strip(), key))
         if not unknown:
             return out
-        index = self._index.get(label)
-        use_embeddings = self.encoder is not None and index is not None
-        if use_embeddings:
-            assert self.encoder is not None and index is not None
-            index.flush(self.encoder)
-        candidates = [(i, n, k) for i, n, k in unknown if _embeddable(k)]
-        # One encoder call for every new name; the names are then decided in order, each
-        # against the index and the names this call made new before it (as if resolved
-        # one by one), and a new name joins the index with the vector it already has.
-        row_of: dict[int, int] = {}
-        vectors = np.zeros((0, 512), dtype=np.float32)
-        base_keys: list[str] = []
-        sims = None
-        if use_embeddings and candidates and index is not None:
-            assert self.encoder is not None
-            vectors = self.encoder.encode([n for _, n, _ in candidates])
-            row_of = {i: row for row, (i, _, _) in enumerate(candidates)}
-            base_keys = list(index.keys)
-            if base_keys:
-                sims = vectors @ index.matrix.T
-        new_keys: list[str] = []
-        new_names: list[str] = []
-        new_rows: list[int] = []
         decided: dict[str, Resolved] = {}
-        for i, name, key in unknown:
-            if key in decided:      # the same new name twice in one batch
-                out[i] = decided[key]
-                continue
-            match: tuple[str, float] | None = None
-            row = row_of.get(i)
-            if row is not None:
-                if sims is not None:
-                    j = int(sims[row].argmax())
-                    match = (base_keys[j], float(sims[row, j]))
-                if new_rows:
-                    own = vectors[new_rows] @ vectors[row]
-                    j = int(own.argmax())
-                    if match is None or float(own[j]) > match[1]:
-                        match = (new_keys[j], float(own[j]))
-                if match is not None and match[1] < self.threshold:
-                    match = None
-            if match is not None:
-                target, score = match
-                target = self._follow(label, target)
-                alias = AliasFact(label, key, target, "embedding", round(score, 6))
-                self._aliases[(label, key)] = target
-                decided[key] = Resolved(target, self.display(label, target) or name,
-                                        "embedding", score, alias)
-            else:
+        firsts: list[tuple[str, str]] = []     # (key, name) of each new key, in order
+        for _, name, key in unknown:
+            if key not in decided:
                 decided[key] = Resolved(key, name, "new")
-                if row is not None:
-                    new_keys.append(key)
-                    new_names.append(name)
-                    new_rows.append(row)
+                firsts.append((key, name))
+        index = self._index.get(label)
+        if self.encoder is not None and index is not None:
+            self._decide_by_embedding(label, index, firsts, decided)
+        else:
+            for key, name in firsts:
                 self.learn(label, key, name)
+        for i, _, key in unknown:
             out[i] = decided[key]
-        if index is not None and new_rows:
-            index.add_encoded(new_keys, new_names, vectors[new_rows])
         return out
+
+    def _decide_by_embedding(self, label: str, index: _Index, firsts: list[tuple[str, str]],
+                             decided: dict[str, Resolved]) -> None:
+        assert self.encoder is not None
+        index.flush(self.encoder)
+        queries = [(k, n) for k, n in firsts if self.comparable(k)]
+        vectors = self.encoder.encode([n for _, n in queries])
+        row_of = {k: r for r, (k, _) in enumerate(queries)}
+        aliased = False
+        block: list[tuple[str, str]] = []
+
+        def decide(block: list[tuple[str, str]]) -> None:
+            nonlocal aliased
+            rows = [row_of[k] for k, _ in block if k in row_of]
+            base = vectors[rows] @ index.matrix.T if rows and len(index) else None
+            base_short = index.short
+            own = vectors[rows] @ vectors[rows].T if rows else None
+            own_short = np.array([self.is_short(k) for k, _ in block if k in row_of],
+                                 dtype=bool)
+            new_pos: list[int] = []        # positions (in `rows`) of this block's new names
+            new_keys: list[str] = []
+            pos = 0
+            for key, name in block:
+                if key not in row_of:
+                    self._remember(label, key, name)
+                    continue
+                q_short = bool(own_short[pos])
+                match = None
+                if base is not None:
+                    hit = self._best(base[pos], base_short, q_short)
+                    if hit is not None:
+                        match = (index.keys[hit[0]], hit[1])
+                if new_pos and own is not None:
+                    hit = self._best(own[pos, new_pos], own_short[new_pos], q_short)
+                    if hit is not None and (match is None or hit[1] > match[1]):
+                        match = (new_keys[hit[0]], hit[1])
+                if match is not None:
+                    target = self._follow(label, match[0])
+                    score = match[1]
+                    self._aliases[(label, key)] = target
+                    aliased = True
+                    decided[key] = Resolved(
+                        target, self.display(label, target) or name, "embedding", score,
+                        AliasFact(label, key, target, "embedding", round(score, 6)))
+                else:
+                    self._remember(label, key, name)
+                    new_pos.append(pos)
+                    new_keys.append(key)
+                pos += 1
+            if new_pos:
+                index.add_encoded(new_keys, [decided[k].name for k in new_keys],
+                                  [bool(own_short[p]) for p in new_pos],
+                                  vectors[[rows[p] for p in new_pos]])
+
+        with _one_blas_thread():
+            for item in firsts:
+                block.append(item)
+                if len(block) >= _BLOCK:
+                    decide(block)
+                    block = []
+            if block:
+                decide(block)
+        if aliased:
+            self.version += 1
 
     def resolve(self, label: str, name: str) -> Resolved | None:
         return self.resolve_many(label, [name])[0]
@@ -249,17 +400,19 @@ class Resolver:
     def nearest(self, label: str, name: str) -> tuple[str, float] | None:
         """The existing key most similar to `name` at or above the threshold; learns nothing."""
         index = self._index.get(label)
-        key = normalize_key(label, name)
-        if self.encoder is None or index is None or not _embeddable(key):
+        key = self.key(label, name)
+        if self.encoder is None or index is None or not self.comparable(key):
             return None
         index.flush(self.encoder)
-        if not len(index.keys):
+        if not len(index):
             return None
-        sims = (self.encoder.encode([name]) @ index.matrix.T)[0]
-        best = int(sims.argmax())
-        if float(sims[best]) < self.threshold:
+        vector = self.encoder.encode([name])
+        with _one_blas_thread():
+            sims = (vector @ index.matrix.T)[0]
+        hit = self._best(sims, index.short, self.is_short(key))
+        if hit is None:
             return None
-        return self._follow(label, index.keys[best]), float(sims[best])
+        return self._follow(label, index.keys[hit[0]]), hit[1]
 
     def surfaces(self, label: str) -> list[tuple[str, str]]:
         """Every (surface, key) that resolves for a label: seed names, node names, aliases."""
@@ -271,18 +424,23 @@ class Resolver:
         return out
 
     def near_duplicates(self, label: str, threshold: float) -> list[tuple[str, str, float]]:
-        """Pairs of existing keys whose names are at least `threshold` similar."""
+        """Pairs of existing keys whose names are at least `threshold` similar (a pair with
+        a short Chinese name needs the short-name threshold too)."""
         if self.encoder is None:
             return []
         items = sorted(self._known.get(label, {}).items())
-        items = [(k, n) for k, n in items if _embeddable(k)]
+        items = [(k, n) for k, n in items if self.comparable(k)]
         if len(items) < 2:
             return []
         vectors = self.encoder.encode([n for _, n in items])
-        sims = vectors @ vectors.T
+        with _one_blas_thread():
+            sims = vectors @ vectors.T
+        short = [self.is_short(k) for k, _ in items]
+        strict = max(threshold, self.short_cjk_threshold or 0.0)
         pairs = []
         for i in range(len(items)):
             for j in range(i + 1, len(items)):
-                if sims[i, j] >= threshold:
+                limit = strict if short[i] or short[j] else threshold
+                if sims[i, j] >= limit:
                     pairs.append((items[i][0], items[j][0], round(float(sims[i, j]), 6)))
         return sorted(pairs, key=lambda p: (-p[2], p[0], p[1]))

@@ -145,6 +145,8 @@ class Neo4jGraphStore:
         async with self.driver.session(database=self.database) as session:
             return await session.execute_write(work)
 
+    # Only ids the graph knows (a node or a tombstone) come back: new ones, the common case,
+    # cost no record; the planner treats a missing id as a fresh state.
     async def _product_states(self, tx: AsyncManagedTransaction, ids: list[str]
                               ) -> dict[str, ProductState]:
         if not ids:
@@ -153,6 +155,7 @@ class Neo4jGraphStore:
             UNWIND $ids AS id
             OPTIONAL MATCH (p:Product {{key: id}})
             OPTIONAL MATCH (t:Tombstone {{key: 'product:' + id}})
+            WITH id, p, t WHERE p IS NOT NULL OR t IS NOT NULL
             RETURN id, p.updated_at AS updated_at, t.at AS tombstone_at,
                    CASE WHEN p IS NULL THEN [] ELSE
                      [(p)-[:{_OWNED}]->(n) | [labels(n)[0], n.key]] END AS targets
@@ -169,6 +172,7 @@ class Neo4jGraphStore:
             UNWIND $ids AS id
             OPTIONAL MATCH (r:Review {key: id})
             OPTIONAL MATCH (t:Tombstone {key: 'review:' + id})
+            WITH id, r, t WHERE r IS NOT NULL OR t IS NOT NULL
             RETURN id, r.updated_at AS updated_at, t.at AS tombstone_at,
                    CASE WHEN r IS NULL THEN NULL ELSE
                      head([(r)-[:REVIEWS]->(p) | p.key]) END AS product_id,
