@@ -9,11 +9,12 @@ its dynamic batcher.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from shopmind_common.errors import Unavailable
@@ -38,6 +39,9 @@ from shopmind_nlp.text import chinese, english, snownlp_nb
 from shopmind_nlp.text import lexicon as lx
 from shopmind_nlp.text.chinese import Token
 from shopmind_nlp.text.language import Language, detect, primary
+
+if TYPE_CHECKING:
+    from shopmind_nlp.analyze.pool import AnalysisPool
 
 log = logging.getLogger("shopmind.nlp.engine")
 
@@ -115,6 +119,9 @@ class Engine:
         self.batcher: DynamicBatcher[str, list[float]] | None = None
         self.generator: TextGenerator | None = None
         self._embedder: Any = None
+        # Bumped whenever the user lexicon changes; analysis workers catch up on it.
+        self.lexicon_version = 0
+        self.pool: AnalysisPool | None = None
 
     # ---- loading -----------------------------------------------------------------
     def load_core(self) -> dict[str, Any]:
@@ -174,8 +181,15 @@ class Engine:
         fresh: dict[str, dict[str, list[str]]] = {"aspect": {}, "brand": {}, "product": {}}
         for kind, term, aliases in terms:
             fresh.setdefault(kind, {})[term] = aliases
-        self.user_terms = fresh
+        if fresh == self.user_terms:
+            return
+        self.apply_user_terms(fresh, self.lexicon_version + 1)
+
+    def apply_user_terms(self, terms: dict[str, dict[str, list[str]]], version: int) -> None:
+        """Adopt a user lexicon (here, or in a worker catching up with the service)."""
+        self.user_terms = terms
         self.rebuild_lexicons()
+        self.lexicon_version = version
 
     def rebuild_lexicons(self) -> None:
         with self._lexicon_lock:
@@ -210,7 +224,23 @@ class Engine:
     def _phrase_score(words: list[str]) -> float:
         return 2 * snownlp_nb.model().probability(words) - 1
 
+    def forget_caches(self) -> None:
+        """Drop what analysis remembers between texts (benchmarks start cold with it)."""
+        from shopmind_nlp.text import segment
+
+        segment.forget_runs()
+        chinese.forget_guesses()
+        if self.zh_aspects is not None:
+            self.zh_aspects.forget()
+
     # ---- analysis ----------------------------------------------------------------
+    async def analyze_async(self, texts: list[str], languages: list[str | None],
+                            **options: Any) -> list[Analysis]:
+        """`analyze` off the event loop: on the worker processes if there are, else a thread."""
+        if self.pool is not None and self.pool.running:
+            return await self.pool.analyze(texts, languages, **options)
+        return await asyncio.to_thread(self.analyze, texts, languages, **options)
+
     def analyze(self, texts: list[str], languages: list[str | None], *, sentiment: bool = True,
                 aspects: bool = True, entities: bool = True, keywords: bool = True,
                 keywords_k: int = 8, keyword_method: str = "tfidf",

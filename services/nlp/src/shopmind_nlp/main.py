@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -15,6 +17,7 @@ from shopmind_common.settings import get_settings
 
 from shopmind_nlp import __version__
 from shopmind_nlp.analyze.events import CONSUMES, EnrichmentStage
+from shopmind_nlp.analyze.pool import AnalysisPool
 from shopmind_nlp.analyze.routes import router as analyze_router
 from shopmind_nlp.aspects.routes import router as aspects_router
 from shopmind_nlp.config import NlpSettings
@@ -41,22 +44,46 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.db = db
     app.state.nlp = engine
     app.state.info.backends["database"] = db.backend
+    workers = settings.analysis_workers()
+    pool = AnalysisPool(engine, workers) if workers else None
     try:
         async with ServiceRuntime(app) as rt:
             # User lexicon and active trained head before the models warm up on them.
             await lexicon_service.reload(engine, db)
             trained = await sentiment_service.load_active(engine, db)
 
+            forked = threading.Event()
+
             def _core() -> dict[str, Any]:
-                return {**engine.load_core(), "trained_sentiment": trained}
+                try:
+                    described = {**engine.load_core(), "trained_sentiment": trained}
+                    if pool is not None:
+                        # Fork the analysis workers now: they share the lexical models
+                        # and nothing that loads after (torch, the generator).
+                        described["analysis_workers"] = pool.start()
+                        engine.pool = pool
+                    return described
+                finally:
+                    forked.set()
+
+            def _after_fork(load: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
+                if pool is None:
+                    return load
+
+                def _load() -> dict[str, Any]:
+                    forked.wait()
+                    return load()
+
+                return _load
 
             rt.load_in_background("text", _core)
             if settings.load_embeddings:
-                rt.load_in_background("embeddings", engine.load_embedder)
+                rt.load_in_background("embeddings", _after_fork(engine.load_embedder))
             if settings.sentiment_backend == "transformers":
-                rt.load_in_background("sentiment-transformers", engine.load_classifier)
+                rt.load_in_background("sentiment-transformers",
+                                      _after_fork(engine.load_classifier))
             if settings.llm_backend != "none":
-                rt.load_in_background("generation", engine.load_generator)
+                rt.load_in_background("generation", _after_fork(engine.load_generator))
             stage = EnrichmentStage(engine, db, rt.bus)
             rt.add_consumer(settings.enrich_group, CONSUMES, batch_handler=stage.handle_batch,
                             inbox=inbox, max_batch=settings.enrich_max_batch)
@@ -65,6 +92,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             if engine.batcher is not None:
                 await engine.batcher.close()
     finally:
+        # After the consumers stopped (ServiceRuntime's exit): no batch is in flight.
+        if pool is not None:
+            engine.pool = None
+            await asyncio.to_thread(pool.close)
         await db.dispose()
 
 

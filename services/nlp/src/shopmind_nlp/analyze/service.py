@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
+from typing import Any
 
+import orjson
 from shopmind_common.db import Database
 from shopmind_nlp.analyze.schemas import AnalysisOut, AnalyzeIn, AnalyzeResults, SentimentBrief
 from shopmind_nlp.aspects.service import aspect_out
@@ -20,8 +21,8 @@ class AnalyzeService:
                   backend: str | None = None) -> list[Analysis]:
         """The analysis of each text; sentiment from the resolved backend."""
         builtin = resolve_backend(engine, backend, None) == "builtin"
-        analyses = await asyncio.to_thread(engine.analyze, texts, languages, sentiment=builtin,
-                                           keywords_k=top_k)
+        analyses = await engine.analyze_async(texts, languages, sentiment=builtin,
+                                              keywords_k=top_k)
         if not builtin:
             scored = await sentiment_service.score_texts(
                 engine, db, texts, [a.language for a in analyses], backend)
@@ -35,6 +36,39 @@ class AnalyzeService:
         analyses = await self.run(engine, db, texts, body.languages(), top_k=body.top_k,
                                   backend=body.backend)
         return AnalyzeResults(results=[_out(a) for a in analyses])
+
+    async def analyze_json(self, engine: Engine, db: Database, body: AnalyzeIn) -> bytes:
+        """The AnalyzeResults document as JSON, built from plain dicts.
+
+        A batch answer holds thousands of small objects; validating each through
+        pydantic models costs about as much as the analysis itself.
+        """
+        texts = body.all_texts()
+        check_texts(engine.settings, texts)
+        analyses = await self.run(engine, db, texts, body.languages(), top_k=body.top_k,
+                                  backend=body.backend)
+        return orjson.dumps({"results": [analysis_dict(a) for a in analyses]})
+
+
+def analysis_dict(a: Analysis) -> dict[str, Any]:
+    """`_out(a).model_dump()` without the models: same keys, order and values."""
+    s = a.sentiment
+    assert s is not None
+    return {
+        "language": a.language,
+        "sentiment": {"score": s.score, "label": s.label, "backend": s.backend,
+                      "confidence": s.confidence},
+        "aspects": [{"aspect": x.aspect, "opinion": x.opinion, "polarity": x.polarity,
+                     "score": max(-1.0, min(1.0, x.score)),
+                     "mentions": [{"start": m.start, "end": m.end, "opinion": m.opinion,
+                                   "opinion_start": m.opinion_start,
+                                   "opinion_end": m.opinion_end, "score": round(m.score, 4)}
+                                  for m in x.mentions]}
+                    for x in a.aspects],
+        "entities": [{"text": e.text, "label": e.label, "start": e.start, "end": e.end}
+                     for e in a.entities],
+        "keywords": [{"term": t, "score": sc} for t, sc in a.keywords],
+    }
 
 
 def _out(a: Analysis) -> AnalysisOut:

@@ -73,10 +73,25 @@ class ChineseAspects:
         self.lower_is_better = lower_is_better
         # Scores an opinion phrase the lexicon does not know (the NB model), in [-1, 1].
         self.word_score = word_score
+        # _core per word: the lexicons and tags are fixed for this instance (a lexicon
+        # change builds a new one), and reviews reuse a small vocabulary of opinions.
+        self._cores: dict[str, tuple[str, bool]] = {}
+
+    def forget(self) -> None:
+        self._cores.clear()
+
+    def _core(self, opinion: str) -> tuple[str, bool]:
+        """The lexicon word inside an opinion token ("太高" -> 高, "不太好" -> 好 negated)."""
+        found = self._cores.get(opinion)
+        if found is None:
+            found = self._find_core(opinion)
+            if len(self._cores) >= 50_000:
+                self._cores.clear()
+            self._cores[opinion] = found
+        return found
 
     @staticmethod
-    def _core(opinion: str) -> tuple[str, bool]:
-        """The lexicon word inside an opinion token ("太高" -> 高, "不太好" -> 好 negated)."""
+    def _find_core(opinion: str) -> tuple[str, bool]:
         base, flip = opinion, False
         for _ in range(3):
             if base in lx.ZH_POSITIVE or base in lx.ZH_NEGATIVE:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from shopmind_nlp.aspects.extract import Aspect
 from shopmind_nlp.aspects.schemas import AspectOut, AspectsResult, AspectsResults, MentionOut
 from shopmind_nlp.engine import Engine
@@ -24,8 +22,8 @@ class AspectService:
     async def extract(self, engine: Engine, body: TextsIn) -> AspectsResults:
         texts = body.all_texts()
         check_texts(engine.settings, texts)
-        analyses = await asyncio.to_thread(engine.analyze, texts, body.languages(),
-                                           sentiment=False, entities=False, keywords=False)
+        analyses = await engine.analyze_async(texts, body.languages(), sentiment=False,
+                                              entities=False, keywords=False)
         return AspectsResults(results=[
             AspectsResult(language=a.language, aspects=[aspect_out(x) for x in a.aspects])
             for a in analyses])

@@ -28,6 +28,7 @@ _EN_LABELS = {"ORG": "organisation", "PERSON": "person", "GPE": "place", "LOC": 
               "FAC": "place", "MONEY": "money", "QUANTITY": "quantity", "PRODUCT": "product"}
 _ZH_MONEY = re.compile(
     r"(?:[¥￥$]\s*\d+(?:\.\d+)?(?:元|块|块钱)?|\d+(?:\.\d+)?\s*(?:元|块钱|块|美元|欧元))")
+_ANY_DIGIT = re.compile(r"\d")
 _ZH_QUANTITY = re.compile(
     r"\d+(?:\.\d+)?\s*(?:个|件|斤|公斤|千克|克|kg|g|ml|毫升|升|L|米|厘米|cm|寸|英寸|瓶|盒|包|袋|双|套|台|部|支|片|张|条|天|小时)",
     re.IGNORECASE)
@@ -69,14 +70,18 @@ def chinese(text: str, tokens: list[Token], lexicon: LexiconMatcher) -> list[Ent
     taken: list[tuple[int, int]] = []
     for span in lexicon.find(text):
         _add(spans, taken, span)
-    for m in _ZH_MONEY.finditer(text):
-        _add(spans, taken, EntitySpan(m.group(0), "money", m.start(), m.end()))
-    for m in _ZH_QUANTITY.finditer(text):
-        _add(spans, taken, EntitySpan(m.group(0), "quantity", m.start(), m.end()))
-    for tok in tokens:
-        label = _ZH_TAGS.get(tok.pos)
-        if label is not None and len(tok.word) > 1:
-            _add(spans, taken, EntitySpan(tok.word, label, tok.start, tok.end))
+    if _ANY_DIGIT.search(text):  # both patterns need a digit
+        for m in _ZH_MONEY.finditer(text):
+            _add(spans, taken, EntitySpan(m.group(0), "money", m.start(), m.end()))
+        for m in _ZH_QUANTITY.finditer(text):
+            _add(spans, taken, EntitySpan(m.group(0), "quantity", m.start(), m.end()))
+    tags = _ZH_TAGS
+    for word, pos, start, end in tokens:
+        label = tags.get(pos)
+        if label is not None and len(word) > 1:
+            _add(spans, taken, EntitySpan(word, label, start, end))
+    if len(spans) < 2:
+        return spans
     return sorted(spans, key=lambda s: s.start)
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from shopmind_nlp.engine import Engine
 from shopmind_nlp.entities.extract import EntitySpan
 from shopmind_nlp.entities.schemas import EntitiesIn, EntitiesResult, EntitiesResults, EntityOut
@@ -18,9 +16,9 @@ class EntityService:
     async def extract(self, engine: Engine, body: EntitiesIn) -> EntitiesResults:
         texts = body.all_texts()
         check_texts(engine.settings, texts)
-        analyses = await asyncio.to_thread(engine.analyze, texts, body.languages(),
-                                           sentiment=False, aspects=False, keywords=False,
-                                           precise=body.precise)
+        analyses = await engine.analyze_async(texts, body.languages(), sentiment=False,
+                                              aspects=False, keywords=False,
+                                              precise=body.precise)
         return EntitiesResults(results=[
             EntitiesResult(language=a.language, entities=[entity_out(e) for e in a.entities])
             for a in analyses])

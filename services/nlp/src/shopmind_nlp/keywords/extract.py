@@ -38,8 +38,9 @@ def _load_idf() -> None:
 
 
 def _candidates(tokens: list[Token], tags: frozenset[str]) -> list[str]:
-    return [t.word for t in tokens
-            if len(t.word) >= 2 and t.pos in tags and t.word.lower() not in _stop]
+    stop = _stop
+    return [w for w, pos, _, _ in tokens
+            if pos in tags and len(w) >= 2 and w.lower() not in stop]
 
 
 def tfidf(tokens: list[Token], k: int) -> list[tuple[str, float]]:
@@ -49,8 +50,9 @@ def tfidf(tokens: list[Token], k: int) -> list[tuple[str, float]]:
     if not words:
         return []
     counts = Counter(words)
-    total = sum(counts.values())
-    scored = {w: c / total * _idf.get(w, _median_idf) for w, c in counts.items()}
+    total = len(words)
+    idf, median = _idf.get, _median_idf
+    scored = {w: c / total * idf(w, median) for w, c in counts.items()}
     top = sorted(scored.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
     return [(w, round(s, 4)) for w, s in top]
 

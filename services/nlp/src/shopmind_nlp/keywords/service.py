@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from shopmind_nlp.engine import Engine
 from shopmind_nlp.keywords.schemas import KeywordOut, KeywordsIn, KeywordsResult, KeywordsResults
 from shopmind_nlp.limits import check_texts
@@ -14,9 +12,9 @@ class KeywordService:
     async def extract(self, engine: Engine, body: KeywordsIn) -> KeywordsResults:
         texts = body.all_texts()
         check_texts(engine.settings, texts)
-        analyses = await asyncio.to_thread(engine.analyze, texts, body.languages(),
-                                           sentiment=False, aspects=False, entities=False,
-                                           keywords_k=body.top_k, keyword_method=body.method)
+        analyses = await engine.analyze_async(texts, body.languages(), sentiment=False,
+                                              aspects=False, entities=False,
+                                              keywords_k=body.top_k, keyword_method=body.method)
         return KeywordsResults(results=[
             KeywordsResult(language=a.language,
                            method=body.method if primary(a.language, a.text) == "zh"

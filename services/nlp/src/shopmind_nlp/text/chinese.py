@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
+
+from shopmind_nlp.text import segment
 
 _lock = threading.Lock()
 _tags: dict[str, str] | None = None
@@ -22,8 +23,7 @@ _LATIN = re.compile(r"^[A-Za-z][A-Za-z0-9\-_.+]*$")
 _PUNCT = re.compile(r"^[\W_]+$")
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     word: str
     pos: str
     start: int
@@ -62,6 +62,8 @@ def add_words(words: list[tuple[str, str]]) -> None:
         if word:
             jieba.add_word(word, freq=None, tag=tag)
             _tags[word] = tag
+    segment.forget_runs()
+    _guessed.clear()
 
 
 def tag_of(word: str) -> str | None:
@@ -69,7 +71,25 @@ def tag_of(word: str) -> str | None:
     return None if _tags is None else _tags.get(word)
 
 
+# Tags of words the dictionary lacks, by word (bounded; the same new words recur).
+_guessed: dict[str, str] = {}
+
+
+def forget_guesses() -> None:
+    _guessed.clear()
+
+
 def _guess_tag(word: str) -> str:
+    tag = _guessed.get(word)
+    if tag is None:
+        tag = _guess(word)
+        if len(_guessed) >= 20_000:
+            _guessed.clear()
+        _guessed[word] = tag
+    return tag
+
+
+def _guess(word: str) -> str:
     if _DIGITS.match(word):
         return "m"
     if _LATIN.match(word):
@@ -84,17 +104,17 @@ def tokenize(text: str) -> list[Token]:
     """Words with POS tags and character offsets into `text`."""
     if _tags is None:
         load()
-    import jieba
-
     tags = _tags
     assert tags is not None
     out: list[Token] = []
+    append = out.append
+    new = tuple.__new__  # Token(...) without NamedTuple's Python-level __new__
+    get = tags.get
     pos = 0
-    for word in jieba.cut(text):
+    for word in segment.cut(text):
         end = pos + len(word)
         if not word.isspace():
-            tag = tags.get(word) or _guess_tag(word)
-            out.append(Token(word, tag, pos, end))
+            append(new(Token, (word, get(word) or _guess_tag(word), pos, end)))
         pos = end
     return out
 
@@ -122,8 +142,10 @@ def clauses(tokens: list[Token]) -> list[list[Token]]:
     """Split tokens at punctuation and contrast words ("但是")."""
     out: list[list[Token]] = []
     cur: list[Token] = []
+    breaks, punct = _CLAUSE_BREAKS, _PUNCT.match
     for tok in tokens:
-        if tok.word in _CLAUSE_BREAKS or (tok.pos == "x" and _PUNCT.match(tok.word)):
+        word, pos = tok[0], tok[1]
+        if word in breaks or (pos == "x" and punct(word)):
             if cur:
                 out.append(cur)
             cur = []
