@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from shopmind_common.settings import ServiceSettings
@@ -18,6 +19,19 @@ class DecisionSettings(ServiceSettings):
     predict_threads: int = Field(default=0, alias="DECISION_PREDICT_THREADS", ge=0)
     train_threads: int = Field(default=0, alias="DECISION_TRAIN_THREADS", ge=0)
     max_batch_rows: int = Field(default=100_000, alias="DECISION_MAX_BATCH_ROWS", ge=1)
+    # Stored predictions: "behind" answers before the row is in the database (a bounded
+    # buffer serves it by id until a background flush writes it; a crash loses what is
+    # still pending); "sync" commits inside the request. See the README.
+    prediction_write: Literal["sync", "behind"] = Field(default="behind",
+                                                        alias="DECISION_PREDICTION_WRITE")
+    prediction_buffer_rows: int = Field(default=200_000, alias="DECISION_PREDICTION_BUFFER_ROWS",
+                                        ge=1)
+    prediction_flush_interval_s: float = Field(default=0.05,
+                                               alias="DECISION_PREDICTION_FLUSH_INTERVAL_S",
+                                               gt=0, le=60)
+    # How long a request waits for room in a full buffer before a 503.
+    prediction_buffer_wait_s: float = Field(default=5.0, alias="DECISION_PREDICTION_BUFFER_WAIT_S",
+                                            ge=0)
     # How long the population window behind online category features is reused.
     population_ttl_s: float = Field(default=300.0, alias="DECISION_POPULATION_TTL_S", gt=0)
     # Insight summaries: "auto" tries the shared model layer, then nlp, then the template.

@@ -13,23 +13,27 @@ from shopmind_decision.registry.repository import RegistryStore
 from shopmind_decision.state import DecisionState
 
 
-def get_state(request: Request) -> DecisionState:
+# Plain `def` dependencies run in a worker thread: these are `async def` to stay on the loop.
+async def get_state(request: Request) -> DecisionState:
     state: DecisionState = request.app.state.decision
     return state
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """A session that commits when the endpoint succeeds and rolls back when it fails."""
-    async with get_state(request).db.session() as session:
+    state: DecisionState = request.app.state.decision
+    async with state.db.session() as session:
         yield session
 
 
-def get_store(request: Request) -> RegistryStore:
-    return get_state(request).store
+async def get_store(request: Request) -> RegistryStore:
+    state: DecisionState = request.app.state.decision
+    return state.store
 
 
-def get_models(request: Request) -> ModelCache:
-    return get_state(request).models
+async def get_models(request: Request) -> ModelCache:
+    state: DecisionState = request.app.state.decision
+    return state.models
 
 
 StateDep = Annotated[DecisionState, Depends(get_state)]

@@ -22,6 +22,7 @@ from shopmind_decision.insights.routes import router as insights_router
 from shopmind_decision.insights.writer import load_writer_model
 from shopmind_decision.predictions.loaded import ModelCache
 from shopmind_decision.predictions.routes import router as predictions_router
+from shopmind_decision.predictions.store import PredictionStore
 from shopmind_decision.registry.repository import RegistryStore
 from shopmind_decision.registry.routes import router as registry_router
 from shopmind_decision.state import DecisionState
@@ -58,19 +59,30 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     models = ModelCache(store, threads=settings.predict_threads)
     jobs = JobRunner()
     behavior.population_ttl_s = settings.population_ttl_s
+    written = PredictionStore(db, mode=settings.prediction_write,
+                              max_pending_rows=settings.prediction_buffer_rows,
+                              flush_interval_s=settings.prediction_flush_interval_s,
+                              wait_s=settings.prediction_buffer_wait_s,
+                              registry=app.state.metrics_registry)
     app.state.info.backends["database"] = db.backend
     app.state.info.backends["model_registry"] = str(store.root)
+    app.state.info.backends["prediction_write"] = settings.prediction_write
     try:
         async with ServiceRuntime(app, bus=app.state.bus_override) as runtime:
             app.state.decision = DecisionState(settings=settings, db=db, store=store,
-                                               models=models, jobs=jobs, bus=runtime.bus)
+                                               models=models, jobs=jobs, bus=runtime.bus,
+                                               predictions=written)
+            written.start()
             runtime.add_consumer(CONSUMER_GROUP, TOPICS, batch_handler=behavior_handler(db),
                                  inbox=inbox)
             runtime.load_in_background("xgboost", models.load_champions)
             if settings.insights_backend == "model":
                 runtime.load_in_background("insights-writer", load_writer_model)
             await runtime.start_consumers()
-            yield
+            try:
+                yield
+            finally:
+                await written.close()  # the server takes no more requests: write the rest
             await jobs.close()
     finally:
         await db.dispose()

@@ -12,14 +12,15 @@ router = APIRouter(prefix="/v1/decision/insights", tags=["insights"])
 
 
 @router.post("/predictions/{prediction_id}", response_model=InsightOut)
-async def prediction_insight(prediction_id: str, session: SessionDep, models: ModelsDep,
-                             state: StateDep) -> InsightOut:
+async def prediction_insight(prediction_id: str, models: ModelsDep, state: StateDep
+                             ) -> InsightOut:
     """A plain-language summary of what drives a stored prediction."""
-    return await insights.for_prediction(session, models, state.settings, prediction_id)
+    return await insights.for_prediction(models, state.predictions, state.settings,
+                                         prediction_id)
 
 
 @router.post("/trends", response_model=InsightOut)
 async def trend_insight(body: TrendIn, session: SessionDep, models: ModelsDep,
                         state: StateDep) -> InsightOut:
     """A plain-language summary of a category's demand trend and its forecast drivers."""
-    return await insights.for_trend(session, models, state.settings, body)
+    return await insights.for_trend(session, models, state.predictions, state.settings, body)

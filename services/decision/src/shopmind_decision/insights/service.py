@@ -11,6 +11,7 @@ from shopmind_decision.insights.schemas import Driver, InsightOut, TrendIn
 from shopmind_decision.predictions.loaded import LoadedModel, ModelCache
 from shopmind_decision.predictions.schemas import Explanation, PredictionOut
 from shopmind_decision.predictions.service import predictions
+from shopmind_decision.predictions.store import PredictionStore
 
 TOP_DRIVERS = 3
 
@@ -76,10 +77,10 @@ class InsightService:
         return InsightOut(subject=subject, text=text, source=source,
                           fallback_text=fallback, drivers=drivers, prediction_id=prediction_id)
 
-    async def for_prediction(self, session: AsyncSession, models: ModelCache,
+    async def for_prediction(self, models: ModelCache, store: PredictionStore,
                              settings: DecisionSettings, prediction_id: str) -> InsightOut:
         """Summarise the top drivers of a stored prediction."""
-        p = await predictions.get(session, models, prediction_id)
+        p = await predictions.get_out(models, store, prediction_id)
         model = models.get(p.model, p.version)
         drivers = drivers_of(model, p.explanation)
         horizon = model.schema.label.get("horizon_days") if p.output == "probability" else None
@@ -87,16 +88,16 @@ class InsightService:
         return await self._finish(settings, f"prediction {prediction_id}", fallback, drivers,
                                   prediction_id)
 
-    async def for_trend(self, session: AsyncSession, models: ModelCache,
+    async def for_trend(self, session: AsyncSession, models: ModelCache, store: PredictionStore,
                         settings: DecisionSettings, body: TrendIn) -> InsightOut:
         """Summarise a category's recent weekly units and the demand forecast's drivers."""
         from shopmind_decision.predictions.schemas import Entity, PredictIn
 
         as_of = today() + 1
         history = await behavior.weekly_units(session, body.category, body.weeks, as_of)
-        p = await predictions.predict(session, models, PredictIn(
+        p = await predictions.predict_out(models, store, PredictIn(
             model=body.model, version=body.version, entity=Entity(category=body.category),
-            top_k=10))
+            top_k=10), session)
         model = models.get(p.model, p.version)
         drivers = drivers_of(model, p.explanation)
         units = [u for _, u in history]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ctypes
+import json
+import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -16,6 +19,72 @@ from shopmind_decision.registry.repository import RegistryStore
 # Up to this many rows one thread is faster: no OpenMP wake-up, no contention with other work.
 SMALL_ROWS = 64
 
+log = logging.getLogger("shopmind.decision.models")
+
+
+class DirectContributions:
+    """`pred_contribs` for a few rows through the two C calls `Booster.predict` makes.
+
+    `DMatrix(...)` + `Booster.predict(...)` spend more time in Python (argument
+    checks, feature metadata, JSON building) than XGBoost spends walking the trees
+    of one row. This makes the same `XGDMatrixCreateFromDense` and
+    `XGBoosterPredictFromDMatrix` calls with their arguments built once. It is
+    checked against the public API when a model loads and not used if it differs
+    or if this XGBoost build lacks what it needs.
+    """
+
+    def __init__(self, booster: xgb.Booster) -> None:
+        from xgboost import core
+
+        self._lib = core._LIB
+        self._check = core._check_call
+        self._booster = booster  # owns the handle
+        self._dense_config = json.dumps({"missing": float("nan"), "nthread": 1}).encode()
+        self._predict_config = json.dumps({
+            "type": 2, "training": False, "iteration_begin": 0, "iteration_end": 0,
+            "strict_shape": False}).encode()
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        x = np.ascontiguousarray(x, dtype="float32")
+        rows, cols = x.shape
+        interface = b'{"data": [%d, true], "shape": [%d, %d], "strides": null, ' \
+                    b'"typestr": "<f4", "version": 3}' % (x.ctypes.data, rows, cols)
+        dm = ctypes.c_void_p()
+        self._check(self._lib.XGDMatrixCreateFromDense(interface, self._dense_config,
+                                                       ctypes.byref(dm)))
+        try:
+            shape = ctypes.POINTER(ctypes.c_uint64)()
+            dims = ctypes.c_uint64()
+            preds = ctypes.POINTER(ctypes.c_float)()
+            self._check(self._lib.XGBoosterPredictFromDMatrix(
+                self._booster.handle, dm, self._predict_config, ctypes.byref(shape),
+                ctypes.byref(dims), ctypes.byref(preds)))
+            size = 1
+            for i in range(dims.value):
+                size *= int(shape[i])
+            # The buffer belongs to the booster and is reused by its next call: copy it.
+            out = np.ctypeslib.as_array(preds, shape=(size,)).copy()
+        finally:
+            self._lib.XGDMatrixFree(dm)
+        return out.reshape(rows, cols + 1)
+
+    @classmethod
+    def checked(cls, booster: xgb.Booster, width: int) -> DirectContributions | None:
+        """The direct path if it gives exactly what `Booster.predict` gives, else None."""
+        try:
+            direct = cls(booster)
+            probe = np.random.default_rng(0).normal(size=(3, width)).astype("float32")
+            probe[1, ::3] = np.nan
+            expected = booster.predict(xgb.DMatrix(probe, nthread=1), pred_contribs=True,
+                                       validate_features=False)
+            if np.array_equal(direct(probe), np.asarray(expected, dtype="float32"),
+                              equal_nan=True):
+                return direct
+            log.warning("direct pred_contribs differs from Booster.predict; not used")
+        except Exception:
+            log.warning("direct pred_contribs unavailable; using Booster.predict", exc_info=True)
+        return None
+
 
 @dataclass
 class LoadedModel:
@@ -24,9 +93,10 @@ class LoadedModel:
     kind: str
     schema: FeatureSchema
     booster: xgb.Booster  # batch scoring, DECISION_PREDICT_THREADS threads
-    single: xgb.Booster  # the same trees, one thread, for small requests
+    single: xgb.Booster  # the same trees, one thread, no feature names, for small requests
     names: list[str]
     position: dict[str, int]
+    direct: DirectContributions | None = field(default=None, repr=False)
 
     def _pick(self, x: np.ndarray) -> tuple[xgb.Booster, int]:
         if x.shape[0] <= SMALL_ROWS:
@@ -42,9 +112,17 @@ class LoadedModel:
 
     def contributions(self, x: np.ndarray) -> np.ndarray:
         """Per-feature contributions plus the bias in the last column (they sum to the margin)."""
-        booster, threads = self._pick(x)
-        dm = xgb.DMatrix(x, feature_names=self.names, nthread=threads)
-        return np.asarray(booster.predict(dm, pred_contribs=True), dtype="float32")
+        if x.shape[0] <= SMALL_ROWS:
+            # Rows are already in schema order (checked by the caller): names on the
+            # DMatrix and their validation cost more than the tree walk of one row.
+            if self.direct is not None:
+                return self.direct(x)
+            dm = xgb.DMatrix(x, nthread=1)
+            out = self.single.predict(dm, pred_contribs=True, validate_features=False)
+        else:
+            dm = xgb.DMatrix(x, feature_names=self.names, nthread=-1)
+            out = self.booster.predict(dm, pred_contribs=True)
+        return np.asarray(out, dtype="float32")
 
     def score(self, margin: np.ndarray) -> np.ndarray:
         m = margin.astype("float64")
@@ -119,8 +197,10 @@ class ModelCache:
         booster.feature_names = names
         single = booster.copy()
         single.set_param({"nthread": 1})
+        single.feature_names = None
         model = LoadedModel(name, version, str(meta.get("kind", schema.model_kind)), schema,
-                            booster, single, names, {n: i for i, n in enumerate(names)})
+                            booster, single, names, {n: i for i, n in enumerate(names)},
+                            DirectContributions.checked(single, len(names)))
         warm = np.zeros((1, len(names)), dtype="float32")
         model.margin(warm)
         model.contributions(warm)

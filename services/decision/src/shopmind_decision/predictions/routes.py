@@ -1,11 +1,18 @@
-"""Prediction endpoints: single, batch, and fetch by id."""
+"""Prediction endpoints: single, batch, and fetch by id.
+
+Answers are serialised once with orjson (`response_model` only documents them),
+and no database session is opened unless the request needs one: the stored copy
+goes through the app's `PredictionStore`.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from shopmind_decision.deps import ModelsDep, SessionDep, StateDep
+from shopmind_decision.deps import ModelsDep, StateDep
 from shopmind_decision.predictions.schemas import (
     BatchPredictIn,
     BatchPredictionOut,
@@ -13,50 +20,70 @@ from shopmind_decision.predictions.schemas import (
     PredictIn,
     PredictionOut,
 )
-from shopmind_decision.predictions.service import ARROW_STREAM, predictions
+from shopmind_decision.predictions.service import (
+    ARROW_STREAM,
+    ScoredBatch,
+    predictions,
+    to_json,
+)
 from shopmind_decision.registry.schemas import Alias
 
 router = APIRouter(prefix="/v1/decision/predictions", tags=["predictions"])
 
+_BATCH_RESPONSES: dict[int | str, dict[str, Any]] = {201: {"content": {ARROW_STREAM: {
+    "schema": {"type": "string", "format": "binary"},
+    "description": "with `Accept: application/vnd.apache.arrow.stream`: columns "
+                   "prediction_id, score (and base_value, contribution.<feature> when "
+                   "explained); batch_id, model, version, output in the schema metadata"}}}}
+
+
+def _json(payload: bytes, status_code: int = 200) -> Response:
+    return Response(payload, status_code=status_code, media_type="application/json")
+
+
+def _batch_response(request: Request, out: ScoredBatch) -> Response:
+    if ARROW_STREAM in request.headers.get("accept", ""):
+        return Response(out.as_arrow(), status_code=201, media_type=ARROW_STREAM,
+                        headers={"x-decision-batch-id": out.batch_id})
+    return _json(to_json(out.as_dict()), 201)
+
 
 @router.post("", response_model=PredictionOut, status_code=201)
-async def predict(body: PredictIn, session: SessionDep, models: ModelsDep) -> PredictionOut:
+async def predict(body: PredictIn, state: StateDep, models: ModelsDep) -> Response:
     """Score one row from the champion (or a named version) and explain it."""
-    return await predictions.predict(session, models, body)
+    return _json(to_json(await predictions.predict(models, state.predictions, body)), 201)
 
 
-def _json(out: BatchPredictionOut) -> Response:
-    # Serialised once by pydantic-core; large batches skip FastAPI's re-validation.
-    return Response(out.model_dump_json(exclude_none=True), status_code=201,
-                    media_type="application/json")
-
-
-@router.post("/batch", response_model=BatchPredictionOut, status_code=201)
-async def predict_batch(body: BatchPredictIn, session: SessionDep, models: ModelsDep,
+@router.post("/batch", response_model=BatchPredictionOut, status_code=201,
+             responses=_BATCH_RESPONSES)
+async def predict_batch(request: Request, body: BatchPredictIn, models: ModelsDep,
                         state: StateDep) -> Response:
     """Score many rows; each gets a prediction id."""
-    return _json(await predictions.predict_batch(session, models, body,
-                                                 state.settings.max_batch_rows))
+    out = await predictions.predict_batch(models, state.predictions, body,
+                                          state.settings.max_batch_rows)
+    return _batch_response(request, out)
 
 
 @router.post("/batch/arrow", response_model=BatchPredictionOut, status_code=201,
+             responses=_BATCH_RESPONSES,
              openapi_extra={"requestBody": {"required": True, "content": {
                  ARROW_STREAM: {"schema": {"type": "string", "format": "binary"}}}}})
 async def predict_batch_arrow(
-        request: Request, session: SessionDep, models: ModelsDep, state: StateDep,
+        request: Request, models: ModelsDep, state: StateDep,
         model: str = Query(pattern=r"^[a-z][a-z0-9_-]{0,63}$"),
         version: int | None = Query(default=None, ge=1), alias: Alias | None = None,
         explain: bool = False, top_k: int = Query(default=5, ge=1, le=200)) -> Response:
     """Score the rows of an Arrow IPC stream whose columns are feature names."""
     out = await predictions.predict_arrow(
-        session, models, await request.body(),
+        models, state.predictions, await request.body(),
         ref=ModelRef(model=model, version=version, alias=alias), explain=explain, top_k=top_k,
         max_rows=state.settings.max_batch_rows)
-    return _json(out)
+    return _batch_response(request, out)
 
 
 @router.get("/{prediction_id}", response_model=PredictionOut)
-async def get_prediction(prediction_id: str, session: SessionDep, models: ModelsDep,
-                         top_k: int | None = Query(default=None, ge=1, le=200)) -> PredictionOut:
+async def get_prediction(prediction_id: str, state: StateDep, models: ModelsDep,
+                         top_k: int | None = Query(default=None, ge=1, le=200)) -> Response:
     """A stored prediction with its explanation."""
-    return await predictions.get(session, models, prediction_id, top_k)
+    return _json(to_json(await predictions.get(models, state.predictions, prediction_id,
+                                               top_k)))

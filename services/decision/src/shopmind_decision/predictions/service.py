@@ -1,11 +1,14 @@
 """Scoring: single and batch predictions with ids, and explanations from `pred_contribs`.
 
 Every scoring call is stored as one batch row (inputs, scores and, when
-computed, contributions as float32 arrays); a prediction id is
-`<batch id>-<row>`. Single predictions are always explained at once; batch
-rows are explained at once when asked, or on their first fetch (from the
-stored inputs and the same model version, so the answer is the same) and the
-explanation is then kept.
+computed, contributions as float32 arrays) through the `PredictionStore`
+(inside the request, or behind it); a prediction id is `<batch id>-<row>`.
+Single predictions are always explained at once; batch rows are explained at
+once when asked, or on their first fetch (from the stored inputs and the same
+model version, so the answer is the same) and the explanation is then kept.
+
+Answers are plain dicts serialised once by orjson in the routes: building
+pydantic models for them cost more than the scoring itself.
 """
 
 from __future__ import annotations
@@ -13,10 +16,12 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
+import orjson
 from shopmind_common.errors import NotFound, PayloadTooLarge, Unprocessable
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,14 +30,12 @@ from shopmind_decision.predictions import repository
 from shopmind_decision.predictions.loaded import LoadedModel, ModelCache
 from shopmind_decision.predictions.schemas import (
     BatchPredictIn,
-    BatchPredictionOut,
-    Contribution,
     Entity,
-    Explanation,
     ModelRef,
     PredictIn,
     PredictionOut,
 )
+from shopmind_decision.predictions.store import PredictionStore
 
 # Below this many rows the thread hand-off costs more than it saves.
 _THREAD_MIN_ROWS = 2048
@@ -46,13 +49,14 @@ def _field_error(field: str, message: str) -> Unprocessable:
 def vector_from_features(model: LoadedModel, features: dict[str, float], prefix: str
                          ) -> np.ndarray:
     """A row in schema order; unknown or missing features are 422s naming the field."""
-    unknown = [k for k in features if k not in model.position]
+    position = model.position
+    unknown = [k for k in features if k not in position]
     if unknown:
         raise Unprocessable(
             f"unknown feature {unknown[0]!r} for {model.name} v{model.version}",
             details=[{"field": f"{prefix}.{k}", "message": "unknown feature"} for k in unknown])
-    missing = [n for n in model.names if n not in features]
-    if missing:
+    if len(features) != len(model.names):  # no unknown ones, so some are missing
+        missing = [n for n in model.names if n not in features]
         raise Unprocessable(
             f"missing feature {missing[0]!r} for {model.name} v{model.version}",
             details=[{"field": f"{prefix}.{k}", "message": "missing feature"} for k in missing])
@@ -138,13 +142,72 @@ def matrix_from_arrow(model: LoadedModel, data: bytes) -> np.ndarray:
 
 
 def explanation_of(model: LoadedModel, row: np.ndarray, contribs: np.ndarray, top_k: int
-                   ) -> Explanation:
+                   ) -> dict[str, Any]:
+    """The explanation of one row: contributions largest absolute first, with the base value."""
     values = contribs[:-1]
-    order = np.argsort(-np.abs(values), kind="stable")[:top_k]
-    return Explanation(
-        space=model.schema.margin, base_value=float(contribs[-1]),
-        contributions=[Contribution(feature=model.names[i], value=float(row[i]),
-                                    contribution=float(values[i])) for i in order])
+    order = np.argsort(-np.abs(values), kind="stable")[:top_k].tolist()
+    names = model.names
+    row_values = row.tolist()
+    value_list = values.tolist()
+    return {"method": "xgboost_pred_contribs", "space": model.schema.margin,
+            "base_value": float(contribs[-1]),
+            "contributions": [{"feature": names[i], "value": row_values[i],
+                               "contribution": value_list[i]} for i in order]}
+
+
+def to_json(answer: dict[str, Any]) -> bytes:
+    return orjson.dumps(answer, option=orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC)
+
+
+@dataclass
+class ScoredBatch:
+    """One stored scoring call, before it is rendered as JSON or Arrow."""
+
+    batch_id: str
+    model: LoadedModel
+    x: np.ndarray
+    scores: np.ndarray
+    contribs: np.ndarray | None
+    top_k: int
+
+    def ids(self) -> list[str]:
+        prefix = self.batch_id + "-"
+        return [prefix + str(i) for i in range(self.x.shape[0])]
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "batch_id": self.batch_id, "model": self.model.name, "version": self.model.version,
+            "count": int(self.x.shape[0]), "output": self.model.schema.output,
+            "prediction_ids": self.ids(), "scores": self.scores.tolist()}
+        if self.contribs is not None:
+            out["explanations"] = [explanation_of(self.model, self.x[i], self.contribs[i],
+                                                  self.top_k) for i in range(self.x.shape[0])]
+        return out
+
+    def as_arrow(self) -> bytes:
+        """An Arrow IPC stream: prediction_id, score and, when explained, base_value and one
+        `contribution.<feature>` column per feature; the batch in the schema metadata."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        import pyarrow.ipc as ipc
+
+        n = int(self.x.shape[0])
+        rows = pc.cast(pa.array(np.arange(n, dtype="int64")), pa.string())
+        ids = pc.binary_join_element_wise(pa.scalar(self.batch_id), rows, "-")
+        columns: dict[str, Any] = {"prediction_id": ids, "score": pa.array(self.scores)}
+        if self.contribs is not None:
+            columns["base_value"] = pa.array(np.ascontiguousarray(self.contribs[:, -1]))
+            for j, name in enumerate(self.model.names):
+                columns[f"contribution.{name}"] = pa.array(
+                    np.ascontiguousarray(self.contribs[:, j]))
+        table = pa.table(columns).replace_schema_metadata({
+            "batch_id": self.batch_id, "model": self.model.name,
+            "version": str(self.model.version), "output": self.model.schema.output,
+            "count": str(n)})
+        sink = pa.BufferOutputStream()
+        with ipc.new_stream(sink, table.schema) as writer:
+            writer.write_table(table)
+        return bytes(sink.getvalue())
 
 
 class PredictionService:
@@ -166,12 +229,20 @@ class PredictionService:
             rows.append(frame[model.names].to_numpy(dtype="float32")[0])
         return np.vstack(rows)
 
-    async def _store(self, session: AsyncSession, model: LoadedModel, x: np.ndarray,
+    async def _entity_rows_any(self, store: PredictionStore, session: AsyncSession | None,
+                               model: LoadedModel, entities: Sequence[Entity], prefix: str
+                               ) -> np.ndarray:
+        if session is not None:
+            return await self._entity_rows(session, model, entities, prefix)
+        async with store.db.session() as own:
+            return await self._entity_rows(own, model, entities, prefix)
+
+    async def _store(self, store: PredictionStore, model: LoadedModel, x: np.ndarray,
                      scores: np.ndarray, contribs: np.ndarray | None,
                      entities: list[dict[str, Any]] | None) -> tuple[str, datetime]:
         batch_id = uuid.uuid4().hex
         created = datetime.now(UTC)
-        await repository.insert_batch(session, {
+        await store.add({
             "id": batch_id, "model_name": model.name, "model_version": model.version,
             "count": int(x.shape[0]), "feature_names": model.names,
             "features": np.ascontiguousarray(x, dtype="float32").tobytes(),
@@ -182,30 +253,35 @@ class PredictionService:
         })
         return batch_id, created
 
-    async def predict(self, session: AsyncSession, models: ModelCache, body: PredictIn
-                      ) -> PredictionOut:
-        """Score one row and explain it."""
+    async def predict(self, models: ModelCache, store: PredictionStore, body: PredictIn,
+                      session: AsyncSession | None = None) -> dict[str, Any]:
+        """Score one row and explain it (the answer as a dict shaped like PredictionOut)."""
         model = models.get(body.model, body.version, body.alias)
         entity = None
         if body.features is not None:
             x = vector_from_features(model, body.features, "body.features").reshape(1, -1)
         else:
             assert body.entity is not None
-            x = await self._entity_rows(session, model, [body.entity], "body.entity")
+            x = await self._entity_rows_any(store, session, model, [body.entity], "body.entity")
             entity = body.entity.model_dump(mode="json")
         contribs = model.contributions(x)
-        margin = contribs.sum(axis=1)
-        score = model.score(margin)
-        batch_id, created = await self._store(session, model, x, score, contribs,
+        margin = float(contribs[0].sum(dtype="float64"))
+        score = model.score(np.array([margin], dtype="float32"))
+        batch_id, created = await self._store(store, model, x, score, contribs,
                                               [entity] if entity else None)
-        return PredictionOut(
-            prediction_id=f"{batch_id}-0", model=model.name, version=model.version,
-            kind=model.kind, output=model.schema.output, score=float(score[0]),
-            margin=float(margin[0]), entity=entity,
-            explanation=explanation_of(model, x[0], contribs[0], body.top_k), created_at=created)
+        return {"prediction_id": f"{batch_id}-0", "model": model.name,
+                "version": model.version, "kind": model.kind,
+                "output": model.schema.output, "score": float(score[0]),
+                "margin": margin, "entity": entity,
+                "explanation": explanation_of(model, x[0], contribs[0], body.top_k),
+                "created_at": created}
 
-    async def predict_batch(self, session: AsyncSession, models: ModelCache,
-                            body: BatchPredictIn, max_rows: int) -> BatchPredictionOut:
+    async def predict_out(self, models: ModelCache, store: PredictionStore, body: PredictIn,
+                          session: AsyncSession | None = None) -> PredictionOut:
+        return PredictionOut.model_validate(await self.predict(models, store, body, session))
+
+    async def predict_batch(self, models: ModelCache, store: PredictionStore,
+                            body: BatchPredictIn, max_rows: int) -> ScoredBatch:
         """Score many rows; one stored batch, one id per row."""
         n = len(body.rows) if body.rows is not None else len(body.instances or [])
         if n > max_rows:
@@ -225,24 +301,25 @@ class PredictionService:
             else:
                 parts = []
                 entities = []
-                for k, inst in enumerate(instances):
-                    if inst.features is not None:
-                        parts.append(vector_from_features(model, inst.features,
-                                                          f"body.instances.{k}.features"))
-                        entities.append({})
-                    else:
-                        assert inst.entity is not None
-                        row = await self._entity_rows(session, model, [inst.entity],
-                                                      f"body.instances.{k}.entity")
-                        parts.append(row[0])
-                        entities.append(inst.entity.model_dump(mode="json"))
+                async with store.db.session() as session:
+                    for k, inst in enumerate(instances):
+                        if inst.features is not None:
+                            parts.append(vector_from_features(model, inst.features,
+                                                              f"body.instances.{k}.features"))
+                            entities.append({})
+                        else:
+                            assert inst.entity is not None
+                            row = await self._entity_rows(session, model, [inst.entity],
+                                                          f"body.instances.{k}.entity")
+                            parts.append(row[0])
+                            entities.append(inst.entity.model_dump(mode="json"))
                 x = np.vstack(parts)
 
-        return await self._score_batch(session, model, x, body.explain, body.top_k, entities)
+        return await self._score_batch(store, model, x, body.explain, body.top_k, entities)
 
-    async def predict_arrow(self, session: AsyncSession, models: ModelCache, data: bytes, *,
+    async def predict_arrow(self, models: ModelCache, store: PredictionStore, data: bytes, *,
                             ref: ModelRef, explain: bool, top_k: int, max_rows: int
-                            ) -> BatchPredictionOut:
+                            ) -> ScoredBatch:
         """Score the rows of an Arrow IPC stream (the fast path for large batches)."""
         model = models.get(ref.model, ref.version, ref.alias)
         x = await asyncio.to_thread(matrix_from_arrow, model, data) \
@@ -250,11 +327,11 @@ class PredictionService:
         if x.shape[0] > max_rows:
             raise PayloadTooLarge(f"{x.shape[0]} rows is more than the limit of {max_rows}",
                                   details=[{"field": "body", "message": "too many rows"}])
-        return await self._score_batch(session, model, x, explain, top_k, None)
+        return await self._score_batch(store, model, x, explain, top_k, None)
 
-    async def _score_batch(self, session: AsyncSession, model: LoadedModel, x: np.ndarray,
+    async def _score_batch(self, store: PredictionStore, model: LoadedModel, x: np.ndarray,
                            explain: bool, top_k: int, entities: list[dict[str, Any]] | None
-                           ) -> BatchPredictionOut:
+                           ) -> ScoredBatch:
         def score() -> tuple[np.ndarray, np.ndarray | None]:
             if explain:
                 c = model.contributions(x)
@@ -265,24 +342,18 @@ class PredictionService:
             scores, contribs = await asyncio.to_thread(score)
         else:
             scores, contribs = score()
-        batch_id, _ = await self._store(session, model, x, scores, contribs, entities)
-        return BatchPredictionOut.model_construct(
-            batch_id=batch_id, model=model.name, version=model.version, count=int(x.shape[0]),
-            output=model.schema.output,
-            prediction_ids=[f"{batch_id}-{i}" for i in range(x.shape[0])],
-            scores=scores.tolist(),
-            explanations=None if contribs is None else [
-                explanation_of(model, x[i], contribs[i], top_k) for i in range(x.shape[0])])
+        batch_id, _ = await self._store(store, model, x, scores, contribs, entities)
+        return ScoredBatch(batch_id, model, x, scores, contribs, top_k)
 
-    async def get(self, session: AsyncSession, models: ModelCache, prediction_id: str,
-                  top_k: int | None = None) -> PredictionOut:
+    async def get(self, models: ModelCache, store: PredictionStore, prediction_id: str,
+                  top_k: int | None = None) -> dict[str, Any]:
         """A stored prediction and its explanation (computed and kept on first fetch)."""
         batch_id, _, index_text = prediction_id.rpartition("-")
         not_found = NotFound(f"no prediction {prediction_id!r}",
                              details=[{"field": "prediction_id", "message": "no such prediction"}])
         if not batch_id or not index_text.isdigit():
             raise not_found
-        row = await repository.get_batch(session, batch_id)
+        row = await store.get_batch(batch_id)
         index = int(index_text)
         if row is None or index >= row["count"]:
             raise not_found
@@ -294,20 +365,25 @@ class PredictionService:
             contribs = np.frombuffer(row["contributions"], dtype="float32").reshape(
                 row["count"], width + 1)[index]
         else:
-            kept = await repository.get_explanation(session, prediction_id)
-            if kept is None:
-                contribs = model.contributions(x.reshape(1, -1))[0]
-                await repository.save_explanation(session, prediction_id,
-                                                  [float(v) for v in contribs])
-            else:
-                contribs = np.asarray(kept, dtype="float32")
+            async with store.db.session() as session:
+                kept = await repository.get_explanation(session, prediction_id)
+                if kept is None:
+                    contribs = model.contributions(x.reshape(1, -1))[0]
+                    await repository.save_explanation(session, prediction_id,
+                                                      [float(v) for v in contribs])
+                else:
+                    contribs = np.asarray(kept, dtype="float32")
         entity = (row["entities"] or [None] * row["count"])[index] or None
-        return PredictionOut(
-            prediction_id=prediction_id, model=row["model_name"], version=row["model_version"],
-            kind=model.kind, output=model.schema.output, score=score,
-            margin=float(contribs.sum()), entity=entity,
-            explanation=explanation_of(model, x, contribs, top_k or width),
-            created_at=row["created_at"])
+        return {"prediction_id": prediction_id, "model": row["model_name"],
+                "version": row["model_version"], "kind": model.kind,
+                "output": model.schema.output, "score": score,
+                "margin": float(contribs.sum(dtype="float64")), "entity": entity,
+                "explanation": explanation_of(model, x, contribs, top_k or width),
+                "created_at": row["created_at"]}
+
+    async def get_out(self, models: ModelCache, store: PredictionStore, prediction_id: str,
+                      top_k: int | None = None) -> PredictionOut:
+        return PredictionOut.model_validate(await self.get(models, store, prediction_id, top_k))
 
 
 predictions = PredictionService()

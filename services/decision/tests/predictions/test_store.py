@@ -1,0 +1,283 @@
+"""Stored predictions written inside the request (sync) or behind it (buffer + flusher)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import pyarrow as pa
+import pyarrow.ipc as ipc
+import pytest
+from fastapi import FastAPI
+from shopmind_common.db import Database
+from shopmind_common.errors import Unavailable
+from shopmind_decision.main import create_app
+from shopmind_decision.predictions import repository
+from shopmind_decision.predictions.store import PredictionStore
+from shopmind_decision.tables import metadata, prediction_batches
+from sqlalchemy import func, select
+
+
+@asynccontextmanager
+async def _running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with app.router.lifespan_context(app):
+        await app.state.runtime.wait_loaded()
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                     base_url="http://t") as client:
+            yield client
+
+
+async def _db_rows(app: FastAPI) -> int:
+    async with app.state.decision.db.session() as s:
+        return int((await s.execute(select(func.count()).select_from(prediction_batches)))
+                   .scalar_one())
+
+
+def _features(app: FastAPI, seed: int = 0) -> dict[str, float]:
+    names = app.state.decision.models.get("propensity").names
+    rng = np.random.default_rng(seed)
+    return {n: float(rng.integers(0, 5)) for n in names}
+
+
+async def _predict_and_fetch(app: FastAPI, client: httpx.AsyncClient) -> dict[str, Any]:
+    resp = await client.post("/v1/decision/predictions", json={
+        "model": "propensity", "features": _features(app), "top_k": 200})
+    assert resp.status_code == 201, resp.text
+    body = resp.json()
+    fetched = await client.get(f"/v1/decision/predictions/{body['prediction_id']}")
+    assert fetched.status_code == 200, fetched.text
+    assert fetched.json()["explanation"] == body["explanation"]
+    assert fetched.json()["score"] == body["score"]
+    assert fetched.json()["created_at"] == body["created_at"]
+    return body
+
+
+async def test_write_behind_serves_from_the_buffer_then_from_the_database(
+        tmp_path: Path, model_dir: Path, bus, settings_factory) -> None:
+    # A long interval: the row stays in the buffer until the test flushes it.
+    app = create_app(settings_factory(tmp_path, DECISION_MODEL_DIR=str(model_dir),
+                                      DECISION_PREDICTION_FLUSH_INTERVAL_S=30), bus=bus)
+    async with _running(app) as client:
+        store: PredictionStore = app.state.decision.predictions
+        assert store.mode == "behind"
+        body = await _predict_and_fetch(app, client)
+        assert store.pending_rows == 1 and await _db_rows(app) == 0
+        metrics = (await client.get("/metrics")).text
+        assert "decision_prediction_write_pending_rows 1.0" in metrics
+
+        assert await store.flush() == 1
+        assert store.pending_rows == 0 and await _db_rows(app) == 1
+        again = await client.get(f"/v1/decision/predictions/{body['prediction_id']}")
+        assert again.json()["explanation"] == body["explanation"]
+        assert "decision_prediction_write_pending_rows 0.0" in (await client.get("/metrics")).text
+
+
+async def test_the_background_flusher_writes_without_being_asked(
+        tmp_path: Path, model_dir: Path, bus, settings_factory) -> None:
+    app = create_app(settings_factory(tmp_path, DECISION_MODEL_DIR=str(model_dir),
+                                      DECISION_PREDICTION_FLUSH_INTERVAL_S=0.01), bus=bus)
+    async with _running(app) as client:
+        for seed in range(3):
+            await client.post("/v1/decision/predictions",
+                              json={"model": "propensity", "features": _features(app, seed)})
+        for _ in range(200):
+            if await _db_rows(app) == 3:
+                break
+            await asyncio.sleep(0.02)
+        assert await _db_rows(app) == 3
+        assert app.state.decision.predictions.pending_rows == 0
+
+
+async def test_shutdown_writes_what_is_pending(tmp_path: Path, model_dir: Path, bus,
+                                               settings_factory) -> None:
+    settings = settings_factory(tmp_path, DECISION_MODEL_DIR=str(model_dir),
+                                DECISION_PREDICTION_FLUSH_INTERVAL_S=30)
+    app = create_app(settings, bus=bus)
+    async with _running(app) as client:
+        body = await _predict_and_fetch(app, client)
+        names = app.state.decision.models.get("propensity").names
+        batch = await client.post("/v1/decision/predictions/batch", json={
+            "model": "propensity", "columns": names, "rows": [[1.0] * len(names)] * 4})
+        assert app.state.decision.predictions.pending_rows == 5
+    restarted = create_app(settings, bus=bus)
+    async with _running(restarted) as client:
+        assert await _db_rows(restarted) == 2
+        fetched = await client.get(f"/v1/decision/predictions/{body['prediction_id']}")
+        assert fetched.json()["explanation"] == body["explanation"]
+        row = await client.get(f"/v1/decision/predictions/{batch.json()['prediction_ids'][3]}")
+        assert row.json()["score"] == pytest.approx(batch.json()["scores"][3])
+
+
+async def test_sync_mode_commits_inside_the_request(tmp_path: Path, model_dir: Path, bus,
+                                                    settings_factory) -> None:
+    app = create_app(settings_factory(tmp_path, DECISION_MODEL_DIR=str(model_dir),
+                                      DECISION_PREDICTION_WRITE="sync"), bus=bus)
+    async with _running(app) as client:
+        assert app.state.info.backends["prediction_write"] == "sync"
+        await _predict_and_fetch(app, client)
+        assert await _db_rows(app) == 1
+        assert app.state.decision.predictions.pending_rows == 0
+
+
+async def test_rejected_input_is_neither_buffered_nor_written(
+        tmp_path: Path, model_dir: Path, bus, settings_factory) -> None:
+    app = create_app(settings_factory(tmp_path, DECISION_MODEL_DIR=str(model_dir),
+                                      DECISION_PREDICTION_FLUSH_INTERVAL_S=30), bus=bus)
+    async with _running(app) as client:
+        features = _features(app)
+        bad = [{"model": "propensity", "features": {**features, "shoe_size": 1.0}},
+               {"model": "propensity", "features": {**features, "u_trips_28": "lots"}},
+               {"model": "propensity", "version": 9, "features": features}]
+        for body in bad:
+            assert (await client.post("/v1/decision/predictions", json=body)).status_code in (
+                404, 422)
+        names = list(features)
+        resp = await client.post("/v1/decision/predictions/batch", json={
+            "model": "propensity", "columns": names, "rows": [[1.0] * (len(names) - 1)]})
+        assert resp.status_code == 422
+        assert app.state.decision.predictions.pending_batches == 0
+    assert await _count_after_restart(app) == 0
+
+
+async def _count_after_restart(app: FastAPI) -> int:
+    db = Database(app.state.decision.db.url)
+    try:
+        async with db.session() as s:
+            return int((await s.execute(select(func.count()).select_from(prediction_batches)))
+                       .scalar_one())
+    finally:
+        await db.dispose()
+
+
+def _row(batch_id: str, count: int) -> dict[str, Any]:
+    return {"id": batch_id, "model_name": "m", "model_version": 1, "count": count,
+            "feature_names": ["a"], "features": np.zeros(count, "float32").tobytes(),
+            "scores": np.zeros(count, "float32").tobytes(), "contributions": None,
+            "entities": None, "created_at": datetime.now(UTC)}
+
+
+@pytest.fixture
+async def database(tmp_path: Path) -> AsyncIterator[Database]:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'store.db'}")
+    async with db.engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    yield db
+    await db.dispose()
+
+
+async def test_a_full_buffer_pushes_back_then_refuses(database: Database) -> None:
+    store = PredictionStore(database, max_pending_rows=5, wait_s=0.05)  # no flusher running
+    await store.add(_row("a", 3))
+    await store.add(_row("b", 2))
+    with pytest.raises(Unavailable) as refused:
+        await store.add(_row("c", 1))
+    assert refused.value.details[0]["field"] == "body"
+    assert store.pending_rows == 5 and await store.get_batch("c") is None
+
+    # With room freed by a flush while it waits, the same request goes through.
+    store.wait_s = 5.0
+    waiting = asyncio.create_task(store.add(_row("c", 1)))
+    await asyncio.sleep(0.01)
+    assert not waiting.done()
+    await store.flush()
+    await asyncio.wait_for(waiting, 1)
+    assert store.pending_rows == 1 and (await store.get_batch("c") or {})["count"] == 1
+    # A batch bigger than the whole buffer still goes in once the buffer is empty.
+    await store.flush()
+    await store.add(_row("big", 12))
+    assert store.pending_rows == 12
+    await store.close()
+    assert store.pending_rows == 0
+    async with database.session() as s:
+        assert (await repository.get_batch(s, "big") or {})["count"] == 12
+
+
+async def test_a_failed_flush_keeps_the_rows_and_retries(database: Database,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    store = PredictionStore(database, flush_interval_s=0.001)
+    real = repository.insert_batches
+    calls = {"n": 0}
+
+    async def flaky(session, rows):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise ConnectionError("database went away")
+        await real(session, rows)
+
+    monkeypatch.setattr(repository, "insert_batches", flaky)
+    store.start()
+    await store.add(_row("x", 2))
+    for _ in range(200):
+        if calls["n"] >= 2 and store.pending_rows == 0:
+            break
+        assert await store.get_batch("x") is not None  # readable all along
+        await asyncio.sleep(0.01)
+    assert store.pending_rows == 0 and store.last_error is None
+    assert store.metrics.flush_failures._value.get() == 1
+    await store.close()
+    async with database.session() as s:
+        assert await repository.get_batch(s, "x") is not None
+
+
+async def test_arrow_answers_carry_ids_scores_and_contributions(
+        trained_client: httpx.AsyncClient, trained_app: FastAPI) -> None:
+    names = trained_app.state.decision.models.get("propensity").names
+    rng = np.random.default_rng(3)
+    x = rng.integers(0, 5, size=(30, len(names))).astype("float32")
+    table = pa.table({n: x[:, j] for j, n in enumerate(names)})
+    sink = pa.BufferOutputStream()
+    with ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    arrow = "application/vnd.apache.arrow.stream"
+    resp = await trained_client.post(
+        "/v1/decision/predictions/batch/arrow", params={"model": "propensity", "explain": True},
+        content=sink.getvalue().to_pybytes(), headers={"content-type": arrow, "accept": arrow})
+    assert resp.status_code == 201 and resp.headers["content-type"] == arrow
+    answer = ipc.open_stream(resp.content).read_all()
+    meta = {k.decode(): v.decode() for k, v in answer.schema.metadata.items()}
+    assert meta["model"] == "propensity" and meta["count"] == "30"
+    ids = answer.column("prediction_id").to_pylist()
+    assert ids == [f"{meta['batch_id']}-{i}" for i in range(30)]
+    booster = trained_app.state.decision.models.get("propensity").booster
+    assert np.allclose(answer.column("score").to_numpy(), booster.inplace_predict(x), atol=1e-6)
+    margin = answer.column("base_value").to_numpy() + sum(
+        answer.column(f"contribution.{n}").to_numpy() for n in names)
+    assert np.allclose(margin, booster.inplace_predict(x, predict_type="margin"), atol=1e-4)
+    fetched = (await trained_client.get(f"/v1/decision/predictions/{ids[11]}")).json()
+    assert fetched["score"] == pytest.approx(float(answer.column("score")[11].as_py()))
+
+    as_json = await trained_client.post("/v1/decision/predictions/batch", json={
+        "model": "propensity", "columns": names, "rows": x.tolist()}, headers={"accept": arrow})
+    assert as_json.headers["content-type"] == arrow
+    assert ipc.open_stream(as_json.content).read_all().num_rows == 30
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("mode", ["sync", "behind"])
+async def test_fetch_right_after_the_answer_on_postgres(
+        mode: str, tmp_path: Path, model_dir: Path, postgres_url: str, bus,
+        settings_factory) -> None:
+    app = create_app(settings_factory(tmp_path, DATABASE_URL=postgres_url,
+                                      DECISION_MODEL_DIR=str(model_dir),
+                                      DECISION_PREDICTION_WRITE=mode,
+                                      DECISION_PREDICTION_FLUSH_INTERVAL_S=30), bus=bus)
+    async with _running(app) as client:
+        assert app.state.info.backends["database"] == "postgresql"
+        await _predict_and_fetch(app, client)
+        names = app.state.decision.models.get("propensity").names
+        batch = (await client.post("/v1/decision/predictions/batch", json={
+            "model": "propensity", "columns": names, "rows": [[2.0] * len(names)] * 3})).json()
+        one = await client.get(f"/v1/decision/predictions/{batch['prediction_ids'][1]}")
+        assert one.status_code == 200
+        assert one.json()["score"] == pytest.approx(batch["scores"][1])
+        assert await _db_rows(app) == (2 if mode == "sync" else 0)
+        await app.state.decision.predictions.flush()
+        assert await _db_rows(app) == 2
+        again = await client.get(f"/v1/decision/predictions/{batch['prediction_ids'][1]}")
+        assert again.json()["explanation"] == one.json()["explanation"]
