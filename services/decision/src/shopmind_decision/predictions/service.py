@@ -155,6 +155,16 @@ def explanation_of(model: LoadedModel, row: np.ndarray, contribs: np.ndarray, to
                                "contribution": value_list[i]} for i in order]}
 
 
+_suffixes: list[str] = []
+
+
+def _row_suffixes(n: int) -> list[str]:
+    """["0", "1", ...] up to n, kept between batches: ids are built without int formatting."""
+    if len(_suffixes) < n:
+        _suffixes.extend(str(i) for i in range(len(_suffixes), n))
+    return _suffixes[:n]
+
+
 def to_json(answer: dict[str, Any]) -> bytes:
     return orjson.dumps(answer, option=orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC)
 
@@ -171,8 +181,7 @@ class ScoredBatch:
     top_k: int
 
     def ids(self) -> list[str]:
-        prefix = self.batch_id + "-"
-        return [prefix + str(i) for i in range(self.x.shape[0])]
+        return list(map((self.batch_id + "-").__add__, _row_suffixes(int(self.x.shape[0]))))
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
