@@ -125,7 +125,7 @@ def main() -> int:
     ap.add_argument("--households", type=int, default=800)
     ap.add_argument("--categories", type=int, default=100)
     ap.add_argument("--batch-rows", type=int, default=10_000)
-    ap.add_argument("--repeats", type=int, default=7)
+    ap.add_argument("--repeats", type=int, default=15)
     ap.add_argument("--singles", type=int, default=1000)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--no-readme", action="store_true")
@@ -275,7 +275,6 @@ def main() -> int:
     p50, p99 = float(np.percentile(lat_ms, 50)), float(np.percentile(lat_ms, 99))
     s50, s99 = float(np.percentile(sync_lat_ms, 50)), float(np.percentile(sync_lat_ms, 99))
     r50, r99 = float(np.percentile(raw_lat_ms, 50)), float(np.percentile(raw_lat_ms, 99))
-    best_paired = max(paired, aa_paired)
     print(f"raw xgboost inplace_predict ({args.threads} threads): {raw_best:,.0f} rows/s "
           f"(median {raw_med:,.0f})")
     print(f"service batch, Arrow body, JSON answer (stored with ids): {svc_best:,.0f} rows/s "
@@ -285,7 +284,8 @@ def main() -> int:
     print(f"service batch, JSON body (stored with ids): {json_best:,.0f} rows/s "
           f"(median {json_med:,.0f}); ratio {json_best / raw_best:.3f}")
     print(f"ratio service / raw xgboost (write behind): best/best {ratio:.3f}; goal >= 0.5 on "
-          f"the Arrow paths: {'met' if best_paired >= 0.5 else 'NOT met'}")
+          f"the default Arrow path (JSON answer, median of pairs): "
+          f"{'met' if paired >= 0.5 else 'NOT met'}")
     print(f"with DECISION_PREDICTION_WRITE=sync: Arrow body, JSON answer, median of pairs "
           f"{sync_paired:.3f}; singles p50 {s50:.2f} ms, p99 {s99:.2f} ms")
     print(f"raw pred_contribs (explanations): {contrib_best:,.0f} rows/s")
