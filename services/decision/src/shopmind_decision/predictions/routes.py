@@ -31,10 +31,11 @@ from shopmind_decision.registry.schemas import Alias
 router = APIRouter(prefix="/v1/decision/predictions", tags=["predictions"])
 
 _BATCH_RESPONSES: dict[int | str, dict[str, Any]] = {201: {"content": {ARROW_STREAM: {
-    "schema": {"type": "string", "format": "binary"},
-    "description": "with `Accept: application/vnd.apache.arrow.stream`: columns "
-                   "prediction_id, score (and base_value, contribution.<feature> when "
-                   "explained); batch_id, model, version, output in the schema metadata"}}}}
+    "schema": {"type": "string", "format": "binary",
+               "description": "with `Accept: application/vnd.apache.arrow.stream`: columns "
+                              "prediction_id, score (and base_value, contribution.<feature> "
+                              "when explained); batch_id, model, version, output in the "
+                              "schema metadata"}}}}}
 
 
 def _json(payload: bytes, status_code: int = 200) -> Response:
