@@ -12,7 +12,6 @@ from shopmind_common.db import Database
 from shopmind_common.events import EventBus, SqlInbox
 from shopmind_common.runtime import ServiceRuntime
 from shopmind_common.settings import get_settings
-from sqlalchemy import event
 
 from shopmind_decision import __version__
 from shopmind_decision.behavior.events import CONSUMER_GROUP, TOPICS, behavior_handler
@@ -33,23 +32,10 @@ from shopmind_decision.training.routes import router as training_router
 from shopmind_decision.training.runner import JobRunner
 
 
-def _relax_sqlite_sync(db: Database) -> None:
-    """WAL with synchronous=NORMAL: still crash-safe, without an fsync on every commit."""
-    if db.backend != "sqlite":
-        return
-
-    @event.listens_for(db.engine.sync_engine, "connect")
-    def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA synchronous=NORMAL")
-        cur.close()
-
-
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: DecisionSettings = app.state.settings
     db = Database(settings.sqlalchemy_url("decision.db"))
-    _relax_sqlite_sync(db)
     async with db.engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
     inbox = SqlInbox(db.engine)
