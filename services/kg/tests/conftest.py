@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import numpy as np
 import pytest
 from fastapi import FastAPI
 from shopmind.events import (
@@ -22,6 +23,7 @@ from shopmind_common.events import Event, new_event
 from shopmind_kg.config import KgSettings
 from shopmind_kg.context import KgContext
 from shopmind_kg.main import create_app
+from shopmind_kg.resolution.encoder import shared_encoder
 from shopmind_kg.store import EmbeddedGraphStore, GraphStore, Neo4jGraphStore
 from shopmind_kg.store.model import (
     Mention,
@@ -33,6 +35,23 @@ from shopmind_kg.store.model import (
 )
 
 BACKENDS = ["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)]
+
+
+class CountingEncoder:
+    """The real encoder, recording every call's texts."""
+
+    def __init__(self) -> None:
+        self.inner = shared_encoder()
+        self.calls: list[list[str]] = []
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        self.calls.append(list(texts))
+        return self.inner.encode(texts)
+
+
+@pytest.fixture
+def counting_encoder() -> CountingEncoder:
+    return CountingEncoder()
 T0 = datetime(2024, 5, 1, tzinfo=UTC)
 
 

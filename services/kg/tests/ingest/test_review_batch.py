@@ -4,27 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pytest
 from shopmind_kg.config import KgSettings
 from shopmind_kg.context import KgContext
 from shopmind_kg.main import create_app
-from shopmind_kg.resolution.encoder import shared_encoder
 from shopmind_kg.store.model import NodeRef
 
 
-class CountingEncoder:
-    def __init__(self) -> None:
-        self.inner = shared_encoder()
-        self.calls: list[list[str]] = []
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        self.calls.append(list(texts))
-        return self.inner.encode(texts)
-
-
-async def test_near_duplicates_new_in_one_batch_become_one_node(ctx: KgContext, events) -> None:
-    encoder = CountingEncoder()
+async def test_near_duplicates_new_in_one_batch_become_one_node(
+        ctx: KgContext, events, counting_encoder: Any) -> None:
+    encoder = counting_encoder
     ctx.resolver.set_encoder(encoder)   # type: ignore[arg-type]
     await ctx.ingest.handle([events.product("p1", "Dell laptop")])
     encoder.calls.clear()

