@@ -46,7 +46,7 @@ def _batch_response(request: Request, out: ScoredBatch) -> Response:
     if ARROW_STREAM in request.headers.get("accept", ""):
         return Response(out.as_arrow(), status_code=201, media_type=ARROW_STREAM,
                         headers={"x-decision-batch-id": out.batch_id})
-    return _json(to_json(out.as_dict()), 201)
+    return _json(out.as_json(), 201)
 
 
 @router.post("", response_model=PredictionOut, status_code=201)
