@@ -1,6 +1,8 @@
 """Static checks of each image's Dockerfile (no Docker engine here: read, not built).
 
-What a build would show is checked from the text and from uv.lock: several stages,
+The gateway has its own Dockerfile; the six services share `services/Dockerfile`,
+read here once per service with its `SERVICE` build argument substituted as the build
+would. What a build would show is checked from the text and from uv.lock: several stages,
 the event code generated in the build with the workspace's protoc, the virtual
 environment synced from the lock for the service's own package only (and that
 package's locked closure holds no other service), a non-root user, a health check,
@@ -32,8 +34,8 @@ class Stage:
         return [ln[len(keyword) + 1 :] for ln in self.lines if ln.startswith(keyword + " ")]
 
 
-def _stages(path: Path) -> list[Stage]:
-    text = re.sub(r"\\\n\s*", " ", path.read_text())  # join continuation lines
+def _parse(text: str) -> list[Stage]:
+    text = re.sub(r"\\\n\s*", " ", text)  # join continuation lines
     stages: list[Stage] = []
     for raw in text.splitlines():
         line = raw.strip()
@@ -48,8 +50,22 @@ def _stages(path: Path) -> list[Stage]:
     return stages
 
 
+def _stages(name: str) -> list[Stage]:
+    """The stages of `name`'s image, as `docker build` would read them."""
+    path = _dockerfile(name)
+    text = path.read_text()
+    if path == SHARED:
+        # The build argument, and the variable the entry point reads, which the runtime
+        # stage sets from it (test_the_shared_dockerfile_builds_exactly_the_six_services).
+        text = text.replace("${SERVICE}", name).replace("${SHOPMIND_SERVICE}", name)
+    return _parse(text)
+
+
+SHARED = ROOT / "services" / "Dockerfile"
+
+
 def _dockerfile(name: str) -> Path:
-    return ROOT / ("gateway" if name == "gateway" else f"services/{name}") / "Dockerfile"
+    return ROOT / "gateway" / "Dockerfile" if name == "gateway" else SHARED
 
 
 def _closure(lock: dict, package: str) -> set[str]:
@@ -73,7 +89,7 @@ def lock() -> dict:
 
 @pytest.mark.parametrize("name", SERVICES)
 def test_dockerfile_is_multi_stage_non_root_with_a_health_check(name: str) -> None:
-    stages = _stages(_dockerfile(name))
+    stages = _stages(name)
     assert len(stages) >= 3
     final = stages[-1]
     assert final.name == "runtime"
@@ -93,7 +109,7 @@ def test_dockerfile_is_multi_stage_non_root_with_a_health_check(name: str) -> No
 
 @pytest.mark.parametrize("name", SERVICES)
 def test_image_installs_its_own_package_only(name: str, lock: dict) -> None:
-    stages = _stages(_dockerfile(name))
+    stages = _stages(name)
     build = next(s for s in stages if s.name == "build")
     syncs = [shlex.split(ln) for ln in build.instructions("RUN") if "uv sync" in ln]
     assert len(syncs) == 2  # dependencies (cached layer), then the workspace packages
@@ -114,14 +130,16 @@ def test_image_installs_its_own_package_only(name: str, lock: dict) -> None:
     assert closure & WORKSPACE == {f"shopmind-{name}"}
     # The entry point is the service's own factory, which exists.
     (entry,) = stages[-1].instructions("ENTRYPOINT")
-    assert f'"shopmind_{name}.main:create_app"' in entry and '"--factory"' in entry
+    assert re.search(rf'--factory"?,? \\?"shopmind_{name}\.main:create_app\\?"', entry), entry
+    if entry.startswith('["sh", "-c"'):
+        assert '"exec python -m uvicorn ' in entry  # uvicorn is PID 1 and gets SIGTERM
     main = ROOT / own / "src" / f"shopmind_{name}" / "main.py"
     assert "def create_app(" in main.read_text()
 
 
 @pytest.mark.parametrize("name", SERVICES)
 def test_event_code_is_generated_in_the_build_with_the_workspace_protoc(name: str) -> None:
-    stages = _stages(_dockerfile(name))
+    stages = _stages(name)
     proto = next(s for s in stages if s.name == "proto")
     pin = re.search(r'"grpcio-tools==([^"]+)"', (ROOT / "pyproject.toml").read_text())
     assert pin is not None
@@ -134,9 +152,11 @@ def test_event_code_is_generated_in_the_build_with_the_workspace_protoc(name: st
 
 
 def test_the_model_service_converts_its_packaged_model_at_build_time() -> None:
-    stages = _stages(_dockerfile("nlp"))
+    stages = _stages("nlp")
     build = next(s for s in stages if s.name == "build")
-    assert any("shopmind_common.models prepare" in ln for ln in build.instructions("RUN"))
+    (prepare,) = [ln for ln in build.instructions("RUN") if "shopmind_common.models prepare" in ln]
+    # The shared Dockerfile converts it for nlp alone; the others copy an empty folder.
+    assert 'if [ "$SERVICE" = nlp ]' in prepare and "mkdir -p /opt/shopmind/models" in prepare
     assert "--from=build /opt/shopmind/models /opt/shopmind/models" in (
         stages[-1].instructions("COPY")
     )
@@ -148,7 +168,7 @@ def test_the_model_service_converts_its_packaged_model_at_build_time() -> None:
 
 
 def test_the_suite_target_runs_shopmind_run() -> None:
-    stages = {s.name: s for s in _stages(_dockerfile("gateway"))}
+    stages = {s.name: s for s in _stages("gateway")}
     suite = stages["suite"]
     assert suite.instructions("ENTRYPOINT") == ['["shopmind"]']
     assert suite.instructions("CMD") == ['["run"]']
@@ -165,3 +185,18 @@ def test_dockerignore_keeps_generated_code_and_tests_out_but_scaffold_templates_
     # devassist ships tests/ folders inside its scaffold templates: no `**/tests` rule.
     assert not any(ln.startswith("**/tests") for ln in lines)
     assert (ROOT / "services/devassist/src/shopmind_devassist/scaffolds/templates").is_dir()
+
+
+def test_the_shared_dockerfile_builds_exactly_the_six_services() -> None:
+    text = re.sub(r"\\\n\s*", " ", SHARED.read_text())
+    (allowed,) = re.findall(r'case "\$SERVICE" in ([a-z|]+)\)', text)
+    assert set(allowed.split("|")) == set(SERVICES) - {"gateway"}
+    # The entry point reads SHOPMIND_SERVICE, which the runtime stage sets from SERVICE.
+    raw = {s.name: s for s in _parse(SHARED.read_text())}
+    env = " ".join(raw["runtime"].instructions("ENV"))
+    assert "SHOPMIND_SERVICE=${SERVICE}" in env and "OTEL_SERVICE_NAME=${SERVICE}" in env
+    assert "ARG SERVICE" in raw["runtime"].lines and "ARG SERVICE" in raw["build"].lines
+    # Each service it builds is a folder with its own package.
+    for name in set(SERVICES) - {"gateway"}:
+        assert (ROOT / "services" / name / "pyproject.toml").is_file()
+    assert not list((ROOT / "services").glob("*/Dockerfile"))
