@@ -292,25 +292,14 @@ class H1Forwarder:
     async def _exchange(self, req: Outgoing) -> _Conn:
         """Send the request and wait for the answer's head; returns the connection."""
         data = self._request_bytes(req)
-        idempotent = req.method in IDEMPOTENT_METHODS
-        attempts = self.retries + 1 if idempotent else 1
-        stale_retry = idempotent
-        attempt = 0
+        stale_retry = req.method in IDEMPOTENT_METHODS
         while True:
             conn = self._pooled()
+            reused = conn is not None
             if conn is None:
-                try:
-                    conn = await self._connect()
-                except UpstreamError:
-                    # Only connect errors are retried: the request never reached the upstream.
-                    attempt += 1
-                    if attempt < attempts:
-                        await upstreams._backoff(attempt - 1, self.backoff_s)
-                        continue
-                    raise
-                reused = False
-            else:
-                reused = True
+                conn = await upstreams.retry_connects(
+                    req.method, self.retries, self.backoff_s, self._connect
+                )
             assert conn.transport is not None
             conn.head = conn.loop.create_future()
             conn.transport.write(data)

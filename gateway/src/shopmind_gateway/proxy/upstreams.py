@@ -15,8 +15,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
 import aiohttp
 import httpx
@@ -75,9 +76,31 @@ class Forwarder(Protocol):
     async def close(self) -> None: ...
 
 
+T = TypeVar("T")
+
+
 async def _backoff(attempt: int, base_s: float) -> None:
     # Exponential with jitter so retrying replicas do not march in step.
     await asyncio.sleep(base_s * (2**attempt) * (0.5 + random.random() / 2))
+
+
+async def retry_connects(
+    method: str, retries: int, backoff_s: float, attempt: Callable[[], Awaitable[T]]
+) -> T:
+    """`attempt()`, tried again after a backoff when it raises a connect error.
+
+    Only connect errors are retried, and only for idempotent methods: the request never
+    reached the upstream. Every other error is raised at once.
+    """
+    attempts = retries + 1 if method in IDEMPOTENT_METHODS else 1
+    for n in range(attempts):
+        try:
+            return await attempt()
+        except UpstreamError as exc:
+            if exc.kind != "connect" or n + 1 >= attempts:
+                raise
+        await _backoff(n, backoff_s)
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 async def _until_disconnect(receive: Receive) -> None:
@@ -215,10 +238,11 @@ class AiohttpForwarder:
             target += "?" + req.query_string.decode("latin-1")
         url = URL(target, encoded=True)
         headers = [(n.decode("latin-1"), v.decode("latin-1")) for n, v in req.headers]
-        attempts = self.retries + 1 if req.method in IDEMPOTENT_METHODS else 1
-        for attempt in range(attempts):
+        session = self._session
+
+        async def send() -> aiohttp.ClientResponse:
             try:
-                resp = await self._session.request(
+                return await session.request(
                     req.method,
                     url,
                     headers=headers,
@@ -228,17 +252,14 @@ class AiohttpForwarder:
                     timeout=self._timeout(req.timeout_s),
                     compress=None,
                 )
-                break
             except aiohttp.ClientConnectorError as exc:
-                # Only connect errors are retried: the request never reached the upstream.
-                if attempt + 1 < attempts:
-                    await _backoff(attempt, self.backoff_s)
-                    continue
                 raise UpstreamError("connect", f"cannot connect: {exc.os_error}") from exc
             except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
                 raise UpstreamError("timeout", f"no answer within {req.timeout_s}s") from exc
             except aiohttp.ClientError as exc:
                 raise UpstreamError("protocol", f"{type(exc).__name__}: {exc}") from exc
+
+        resp = await retry_connects(req.method, self.retries, self.backoff_s, send)
         try:
             await self._relay(req, resp, down, receive)
         finally:
@@ -326,20 +347,18 @@ class HttpxForwarder:
         request = self._client.build_request(
             req.method, target, headers=req.headers, content=req.body, timeout=timeout
         )
-        attempts = self.retries + 1 if req.method in IDEMPOTENT_METHODS else 1
-        for attempt in range(attempts):
+
+        async def send() -> httpx.Response:
             try:
-                resp = await self._client.send(request, stream=True)
-                break
+                return await self._client.send(request, stream=True)
             except httpx.ConnectError as exc:
-                if attempt + 1 < attempts:
-                    await _backoff(attempt, self.backoff_s)
-                    continue
                 raise UpstreamError("connect", f"cannot connect: {exc}") from exc
             except httpx.TimeoutException as exc:
                 raise UpstreamError("timeout", f"no answer within {req.timeout_s}s") from exc
             except httpx.HTTPError as exc:
                 raise UpstreamError("protocol", f"{type(exc).__name__}: {exc}") from exc
+
+        resp = await retry_connects(req.method, self.retries, self.backoff_s, send)
         try:
             headers = response_headers([(n.lower(), v) for n, v in resp.headers.raw])
             await down.start(resp.status_code, headers)
