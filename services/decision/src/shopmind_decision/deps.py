@@ -13,27 +13,28 @@ from shopmind_decision.registry.repository import RegistryStore
 from shopmind_decision.state import DecisionState
 
 
-# Plain `def` dependencies run in a worker thread: these are `async def` to stay on the loop.
-async def get_state(request: Request) -> DecisionState:
+def _state(request: Request) -> DecisionState:
     state: DecisionState = request.app.state.decision
     return state
 
 
+# Plain `def` dependencies run in a worker thread: these are `async def` to stay on the loop.
+async def get_state(request: Request) -> DecisionState:
+    return _state(request)
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """A session that commits when the endpoint succeeds and rolls back when it fails."""
-    state: DecisionState = request.app.state.decision
-    async with state.db.session() as session:
+    async with _state(request).db.session() as session:
         yield session
 
 
 async def get_store(request: Request) -> RegistryStore:
-    state: DecisionState = request.app.state.decision
-    return state.store
+    return _state(request).store
 
 
 async def get_models(request: Request) -> ModelCache:
-    state: DecisionState = request.app.state.decision
-    return state.models
+    return _state(request).models
 
 
 StateDep = Annotated[DecisionState, Depends(get_state)]
