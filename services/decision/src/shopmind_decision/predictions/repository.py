@@ -13,10 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shopmind_decision.tables import explanations, prediction_batches
 
 
-async def insert_batch(session: AsyncSession, row: dict[str, Any]) -> None:
-    await session.execute(prediction_batches.insert(), [row])
-
-
 async def insert_batches(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     """Many scored batches in one statement (executemany / multi-row VALUES)."""
     if rows:

@@ -122,7 +122,7 @@ class PredictionStore:
         """Accept one scored batch; returns once it can be read back by id."""
         if self.mode == "sync" or self._closing:
             async with self.db.session() as session:
-                await repository.insert_batch(session, row)
+                await repository.insert_batches(session, [row])
             return
         count = int(row["count"])
         if not self._has_room(count):
