@@ -98,14 +98,9 @@ class LoadedModel:
     position: dict[str, int]
     direct: DirectContributions | None = field(default=None, repr=False)
 
-    def _pick(self, x: np.ndarray) -> tuple[xgb.Booster, int]:
-        if x.shape[0] <= SMALL_ROWS:
-            return self.single, 1
-        return self.booster, -1
-
     def margin(self, x: np.ndarray) -> np.ndarray:
         """Raw scores (log-odds or log1p units) for a float32 matrix in schema order."""
-        booster, _ = self._pick(x)
+        booster = self.single if x.shape[0] <= SMALL_ROWS else self.booster
         out: np.ndarray = np.asarray(booster.inplace_predict(x, predict_type="margin"),
                                      dtype="float32")
         return out.reshape(-1)
