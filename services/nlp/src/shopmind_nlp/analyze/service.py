@@ -6,11 +6,8 @@ from typing import Any
 
 import orjson
 from shopmind_common.db import Database
-from shopmind_nlp.analyze.schemas import AnalysisOut, AnalyzeIn, AnalyzeResults, SentimentBrief
-from shopmind_nlp.aspects.service import aspect_out
+from shopmind_nlp.analyze.schemas import AnalyzeIn
 from shopmind_nlp.engine import Analysis, Engine
-from shopmind_nlp.entities.service import entity_out
-from shopmind_nlp.keywords.schemas import KeywordOut
 from shopmind_nlp.limits import check_texts
 from shopmind_nlp.sentiment.service import resolve_backend, sentiment_service
 
@@ -30,13 +27,6 @@ class AnalyzeService:
                 a.sentiment = s
         return analyses
 
-    async def analyze(self, engine: Engine, db: Database, body: AnalyzeIn) -> AnalyzeResults:
-        texts = body.all_texts()
-        check_texts(engine.settings, texts)
-        analyses = await self.run(engine, db, texts, body.languages(), top_k=body.top_k,
-                                  backend=body.backend)
-        return AnalyzeResults(results=[_out(a) for a in analyses])
-
     async def analyze_json(self, engine: Engine, db: Database, body: AnalyzeIn) -> bytes:
         """The AnalyzeResults document as JSON, built from plain dicts.
 
@@ -51,7 +41,8 @@ class AnalyzeService:
 
 
 def analysis_dict(a: Analysis) -> dict[str, Any]:
-    """`_out(a).model_dump()` without the models: same keys, order and values."""
+    """`AnalysisOut(...).model_dump()` built without the models: same keys, order and values
+    (services/nlp/tests/analyze/test_pool.py checks it against the model)."""
     s = a.sentiment
     assert s is not None
     return {
@@ -69,18 +60,6 @@ def analysis_dict(a: Analysis) -> dict[str, Any]:
                      for e in a.entities],
         "keywords": [{"term": t, "score": sc} for t, sc in a.keywords],
     }
-
-
-def _out(a: Analysis) -> AnalysisOut:
-    assert a.sentiment is not None
-    s = a.sentiment
-    return AnalysisOut(
-        language=a.language,
-        sentiment=SentimentBrief(score=s.score, label=s.label, backend=s.backend,
-                                 confidence=s.confidence),
-        aspects=[aspect_out(x) for x in a.aspects],
-        entities=[entity_out(e) for e in a.entities],
-        keywords=[KeywordOut(term=t, score=sc) for t, sc in a.keywords])
 
 
 analyze_service = AnalyzeService()
