@@ -66,6 +66,17 @@ def _route(block: str, freq: dict[str, int], logtotal: float) -> list[int]:
     return end
 
 
+def _flush_run(buf: str, freq: dict[str, int], out: list[str]) -> None:
+    """A run of single characters, as jieba emits it: one character as is, a run that is
+    not a dictionary word as the HMM cuts it, a dictionary word character by character."""
+    if len(buf) == 1:
+        out.append(buf)
+    elif not freq.get(buf):
+        out.extend(_hmm(buf))
+    else:
+        out.extend(buf)
+
+
 def _cut_block(block: str, freq: dict[str, int], logtotal: float, out: list[str]) -> None:
     end = _route(block, freq, logtotal)
     n = len(block)
@@ -77,22 +88,12 @@ def _cut_block(block: str, freq: dict[str, int], logtotal: float, out: list[str]
             buf += block[x]
         else:
             if buf:
-                if len(buf) == 1:
-                    out.append(buf)
-                elif not freq.get(buf):
-                    out.extend(_hmm(buf))
-                else:
-                    out.extend(buf)
+                _flush_run(buf, freq, out)
                 buf = ""
             out.append(block[x:y])
         x = y
     if buf:
-        if len(buf) == 1:
-            out.append(buf)
-        elif not freq.get(buf):
-            out.extend(_hmm(buf))
-        else:
-            out.extend(buf)
+        _flush_run(buf, freq, out)
 
 
 def cut(text: str, dt: Any = None) -> list[str]:
