@@ -287,17 +287,6 @@ def _opinions(r: ReviewEnriched, resolved: dict[str, Resolved]) -> tuple[Opinion
     out = []
     for key in sorted(grouped):
         entries = grouped[key]
-        if len(entries) == 1:
-            a, res = entries[0]
-            mean = max(-1.0, min(1.0, float(a.score)))
-            polarity = a.polarity
-            mentions = max(1, len(a.mentions))
-            opinion = a.opinion
-            if polarity not in POLARITIES:
-                polarity = "positive" if mean > 0.05 else "negative" if mean < -0.05 \
-                    else "neutral"
-            out.append(Opinion(key, res.name, polarity, round(mean, 6), mentions, opinion))
-            continue
         scores = [max(-1.0, min(1.0, float(a.score))) for a, _ in entries]
         mean = sum(scores) / len(scores)
         labels = {a.polarity for a, _ in entries}
