@@ -70,12 +70,16 @@ async def test_write_behind_serves_from_the_buffer_then_from_the_database(
         assert store.pending_rows == 1 and await _db_rows(app) == 0
         metrics = (await client.get("/metrics")).text
         assert "decision_prediction_write_pending_rows 1.0" in metrics
+        writes = (await client.get("/v1/decision/predictions/writes")).json()
+        assert writes["mode"] == "behind" and writes["pending_rows"] == 1
+        assert writes["pending_batches"] == 1 and writes["last_error"] is None
 
         assert await store.flush() == 1
         assert store.pending_rows == 0 and await _db_rows(app) == 1
         again = await client.get(f"/v1/decision/predictions/{body['prediction_id']}")
         assert again.json()["explanation"] == body["explanation"]
         assert "decision_prediction_write_pending_rows 0.0" in (await client.get("/metrics")).text
+        assert (await client.get("/v1/decision/predictions/writes")).json()["pending_rows"] == 0
 
 
 async def test_the_background_flusher_writes_without_being_asked(

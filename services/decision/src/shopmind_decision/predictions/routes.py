@@ -82,6 +82,13 @@ async def predict_batch_arrow(
     return _batch_response(request, out)
 
 
+@router.get("/writes", tags=["ops"])
+async def prediction_writes(state: StateDep) -> dict[str, Any]:
+    """Where stored predictions stand: write mode, rows and batches not yet written (write
+    behind), the buffer's limit, and the last write error if the last flush failed."""
+    return state.predictions.describe()
+
+
 @router.get("/{prediction_id}", response_model=PredictionOut)
 async def get_prediction(prediction_id: str, state: StateDep, models: ModelsDep,
                          top_k: int | None = Query(default=None, ge=1, le=200)) -> Response:
