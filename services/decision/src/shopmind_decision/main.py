@@ -12,6 +12,7 @@ from shopmind_common.db import Database
 from shopmind_common.events import EventBus, SqlInbox
 from shopmind_common.runtime import ServiceRuntime
 from shopmind_common.settings import get_settings
+from sqlalchemy import inspect
 
 from shopmind_decision import __version__
 from shopmind_decision.behavior.events import CONSUMER_GROUP, TOPICS, behavior_handler
@@ -26,7 +27,7 @@ from shopmind_decision.predictions.store import PredictionStore
 from shopmind_decision.registry.repository import RegistryStore
 from shopmind_decision.registry.routes import router as registry_router
 from shopmind_decision.state import DecisionState
-from shopmind_decision.tables import metadata
+from shopmind_decision.tables import metadata, prediction_batches, prediction_metadata
 from shopmind_decision.training import repository as jobs_repository
 from shopmind_decision.training.routes import router as training_router
 from shopmind_decision.training.runner import JobRunner
@@ -35,11 +36,10 @@ from shopmind_decision.training.runner import JobRunner
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: DecisionSettings = app.state.settings
-    # Each stored batch holds its rows' features (10,000 rows: 1.2 MB): 16 KB pages write
-    # and checkpoint it with about 40 % less CPU than SQLite's default 4 KB.
     db = Database(settings.sqlalchemy_url("decision.db"), sqlite_page_size=16384)
     async with db.engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
+    log_db, legacy_log = await _prediction_log(settings, db)
     inbox = SqlInbox(db.engine)
     await inbox.create()
     async with db.session() as session:
@@ -48,7 +48,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     models = ModelCache(store, threads=settings.predict_threads)
     jobs = JobRunner()
     behavior.population_ttl_s = settings.population_ttl_s
-    written = PredictionStore(db, mode=settings.prediction_write,
+    written = PredictionStore(log_db, legacy_db=legacy_log, mode=settings.prediction_write,
                               max_pending_rows=settings.prediction_buffer_rows,
                               flush_interval_s=settings.prediction_flush_interval_s,
                               wait_s=settings.prediction_buffer_wait_s,
@@ -78,7 +78,32 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
                 await written.close()  # the server takes no more requests: write the rest
             await jobs.close()
     finally:
+        if log_db is not db:
+            await log_db.dispose()
         await db.dispose()
+
+
+async def _prediction_log(settings: DecisionSettings, db: Database
+                          ) -> tuple[Database, Database | None]:
+    """The database of scored batches and kept explanations, and where older ones may be.
+
+    With PostgreSQL it is the service's database. With SQLite it is a file of its own with
+    64 KB pages: a 10,000-row batch stores 1.2 MB of features, which 64 KB pages write
+    and checkpoint with less CPU than the 16 KB the behaviour tables' small rows suit.
+    Batches written before the split stay readable from `decision.db` (the second value).
+    """
+    if settings.database_url:
+        async with db.engine.begin() as conn:
+            await conn.run_sync(prediction_metadata.create_all)
+        return db, None
+    log_db = Database(settings.sqlalchemy_url("decision-predictions.db"),
+                      sqlite_page_size=65536)
+    async with log_db.engine.begin() as conn:
+        await conn.run_sync(prediction_metadata.create_all)
+    async with db.engine.connect() as conn:
+        had_log = await conn.run_sync(
+            lambda sync: inspect(sync).has_table(prediction_batches.name))
+    return log_db, db if had_log else None
 
 
 def create_app(settings: DecisionSettings | None = None, *, bus: EventBus | None = None

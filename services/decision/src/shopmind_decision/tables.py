@@ -56,10 +56,15 @@ training_jobs = Table(
     Column("finished_at", DateTime(timezone=True), nullable=True),
 )
 
+# The prediction log: scored batches and the explanations kept for them. With SQLite it is
+# a file of its own (its rows are megabyte blobs; see main.py); with PostgreSQL the same
+# database as the rest.
+prediction_metadata = MetaData()
+
 # One row per scoring call; a prediction id is "<batch id>-<row>". Arrays are float32 bytes.
 prediction_batches = Table(
     "decision_prediction_batches",
-    metadata,
+    prediction_metadata,
     Column("id", String(40), primary_key=True),
     Column("model_name", String(64), nullable=False),
     Column("model_version", Integer, nullable=False),
@@ -75,7 +80,7 @@ prediction_batches = Table(
 # Explanations of batch rows scored without one, computed and kept on first fetch.
 explanations = Table(
     "decision_explanations",
-    metadata,
+    prediction_metadata,
     Column("prediction_id", String(64), primary_key=True),
     Column("contributions", JSON, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -20,8 +21,8 @@ from shopmind_common.errors import Unavailable
 from shopmind_decision.main import create_app
 from shopmind_decision.predictions import repository
 from shopmind_decision.predictions.store import PredictionStore
-from shopmind_decision.tables import metadata, prediction_batches
-from sqlalchemy import func, select
+from shopmind_decision.tables import metadata, prediction_batches, prediction_metadata
+from sqlalchemy import func, inspect, select
 
 
 @asynccontextmanager
@@ -34,7 +35,7 @@ async def _running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def _db_rows(app: FastAPI) -> int:
-    async with app.state.decision.db.session() as s:
+    async with app.state.decision.predictions.db.session() as s:
         return int((await s.execute(select(func.count()).select_from(prediction_batches)))
                    .scalar_one())
 
@@ -150,7 +151,7 @@ async def test_rejected_input_is_neither_buffered_nor_written(
 
 
 async def _count_after_restart(app: FastAPI) -> int:
-    db = Database(app.state.decision.db.url)
+    db = Database(app.state.decision.predictions.db.url)
     try:
         async with db.session() as s:
             return int((await s.execute(select(func.count()).select_from(prediction_batches)))
@@ -170,7 +171,7 @@ def _row(batch_id: str, count: int) -> dict[str, Any]:
 async def database(tmp_path: Path) -> AsyncIterator[Database]:
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'store.db'}")
     async with db.engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
+        await conn.run_sync(prediction_metadata.create_all)
     yield db
     await db.dispose()
 
@@ -285,3 +286,53 @@ async def test_fetch_right_after_the_answer_on_postgres(
         assert await _db_rows(app) == 2
         again = await client.get(f"/v1/decision/predictions/{batch['prediction_ids'][1]}")
         assert again.json()["explanation"] == one.json()["explanation"]
+
+
+def _page_size(path: Path) -> int:
+    with sqlite3.connect(path) as conn:
+        return int(conn.execute("PRAGMA page_size").fetchone()[0])
+
+
+async def test_on_sqlite_the_prediction_log_is_a_file_of_its_own(
+        tmp_path: Path, model_dir: Path, bus, settings_factory) -> None:
+    app = create_app(settings_factory(tmp_path, DECISION_MODEL_DIR=str(model_dir)), bus=bus)
+    async with _running(app) as client:
+        state = app.state.decision
+        assert state.predictions.db is not state.db and state.predictions.legacy_db is None
+        await _predict_and_fetch(app, client)
+        await state.predictions.flush()
+        assert await _db_rows(app) == 1
+        async with state.db.engine.connect() as conn:
+            tables = await conn.run_sync(lambda c: inspect(c).get_table_names())
+        assert prediction_batches.name not in tables and "decision_behavior_events" in tables
+    assert _page_size(tmp_path / "decision-predictions.db") == 65536
+    assert _page_size(tmp_path / "decision.db") == 16384
+
+
+async def test_batches_stored_before_the_split_are_still_found(
+        tmp_path: Path, model_dir: Path, bus, settings_factory) -> None:
+    # A decision.db from before the prediction log had its own file, holding one batch.
+    old = Database(f"sqlite+aiosqlite:///{tmp_path / 'decision.db'}")
+    async with old.engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+        await conn.run_sync(prediction_metadata.create_all)
+    app = create_app(settings_factory(tmp_path, DECISION_MODEL_DIR=str(model_dir),
+                                      DECISION_PREDICTION_FLUSH_INTERVAL_S=30), bus=bus)
+    async with _running(app) as client:
+        model = app.state.decision.models.get("propensity")
+        x = np.arange(2 * len(model.names), dtype="float32").reshape(2, -1)
+        async with old.session() as session:
+            await repository.insert_batches(session, [{
+                **_row("before", 2), "model_name": "propensity", "model_version": model.version,
+                "feature_names": model.names, "features": x.tobytes(),
+                "scores": model.score(model.margin(x)).tobytes()}])
+        await old.dispose()
+        assert app.state.decision.predictions.legacy_db is app.state.decision.db
+        fetched = await client.get("/v1/decision/predictions/before-1")
+        assert fetched.status_code == 200, fetched.text
+        expected = model.contributions(x)[1]
+        assert fetched.json()["margin"] == pytest.approx(float(expected.sum()), abs=1e-4)
+        assert [c["value"] for c in fetched.json()["explanation"]["contributions"]] == [
+            x[1, model.position[c["feature"]]] for c in
+            fetched.json()["explanation"]["contributions"]]
+        assert (await client.get("/v1/decision/predictions/before-2")).status_code == 404

@@ -53,11 +53,13 @@ class _Metrics:
 class PredictionStore:
     """Stored prediction batches: one row per scoring call, arrays as float32 bytes."""
 
-    def __init__(self, db: Database, *, mode: WriteMode = "behind",
+    def __init__(self, db: Database, *, legacy_db: Database | None = None,
+                 mode: WriteMode = "behind",
                  max_pending_rows: int = 200_000, flush_interval_s: float = 0.05,
                  flush_max_batches: int = 500, wait_s: float = 5.0,
                  registry: CollectorRegistry | None = None) -> None:
         self.db = db
+        self.legacy_db = legacy_db  # read-only: where batches written before `db` was are
         self.mode = mode
         self.max_pending_rows = max_pending_rows
         self.flush_interval_s = flush_interval_s
@@ -209,6 +211,10 @@ class PredictionStore:
         row = self._pending.get(batch_id)
         if row is not None:
             return row
-        async with self.db.session() as session:
-            stored: dict[str, Any] | None = await repository.get_batch(session, batch_id)
-        return stored
+        for db in (self.db, self.legacy_db):
+            if db is not None:
+                async with db.session() as session:
+                    stored = await repository.get_batch(session, batch_id)
+                if stored is not None:
+                    return stored
+        return None
