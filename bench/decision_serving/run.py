@@ -8,8 +8,8 @@ embedded defaults (SQLite). Then:
 
 - **Batch throughput**, sustained: `--calls` requests of `--batch-rows` rows each,
   1 or 2 in flight, timed until the service has also written every scored row
-  (its `decision_prediction_write_pending_rows` gauge is back to 0), so the
-  write-behind work is paid for. The limit is raw `Booster.inplace_predict` on the
+  (`GET /v1/decision/predictions/writes` shows none pending), so the write-behind
+  work is paid for. The limit is raw `Booster.inplace_predict` on the
   same rows in this process, `--threads` threads. Raw and service blocks are
   interleaved `--pairs` times so that both see the same machine; the figure is the
   median of the per-pair ratios.
