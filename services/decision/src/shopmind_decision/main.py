@@ -92,18 +92,16 @@ async def _prediction_log(settings: DecisionSettings, db: Database
     and checkpoint with less CPU than the 16 KB the behaviour tables' small rows suit.
     Batches written before the split stay readable from `decision.db` (the second value).
     """
-    if settings.database_url:
-        async with db.engine.begin() as conn:
-            await conn.run_sync(prediction_metadata.create_all)
-        return db, None
-    log_db = Database(settings.sqlalchemy_url("decision-predictions.db"),
-                      sqlite_page_size=65536)
+    log_db, legacy = db, None
+    if not settings.database_url:
+        log_db = Database(settings.sqlalchemy_url("decision-predictions.db"),
+                          sqlite_page_size=65536)
+        async with db.engine.connect() as conn:
+            if await conn.run_sync(lambda c: inspect(c).has_table(prediction_batches.name)):
+                legacy = db
     async with log_db.engine.begin() as conn:
         await conn.run_sync(prediction_metadata.create_all)
-    async with db.engine.connect() as conn:
-        had_log = await conn.run_sync(
-            lambda sync: inspect(sync).has_table(prediction_batches.name))
-    return log_db, db if had_log else None
+    return log_db, legacy
 
 
 def create_app(settings: DecisionSettings | None = None, *, bus: EventBus | None = None
