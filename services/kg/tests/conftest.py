@@ -52,6 +52,8 @@ class CountingEncoder:
 @pytest.fixture
 def counting_encoder() -> CountingEncoder:
     return CountingEncoder()
+
+
 T0 = datetime(2024, 5, 1, tzinfo=UTC)
 
 
