@@ -73,7 +73,7 @@ def hidden_means(model_dir: str, texts: list[str], layer: int, max_tokens: int,
 
 def main() -> None:
     from run import HOLDOUT, data
-    from shopmind_nlp.sentiment.head import DEFAULT_C, CharNgrams, is_held_out
+    from shopmind_nlp.sentiment.head import DEFAULT_C, is_held_out, train
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
     from sklearn.preprocessing import StandardScaler
@@ -92,10 +92,10 @@ def main() -> None:
     tr, te = np.flatnonzero(~held), np.flatnonzero(held)
 
     def lexical(fit_idx: np.ndarray, score_idx: np.ndarray) -> np.ndarray:
-        ngrams = CharNgrams.fit([texts[i] for i in fit_idx])
-        clf = LogisticRegression(C=DEFAULT_C["lexical"], solver="liblinear").fit(
-            ngrams.transform([texts[i] for i in fit_idx]), y[fit_idx])
-        return np.asarray(clf.predict_proba(ngrams.transform([texts[i] for i in score_idx]))[:, 1])
+        """P(positive) from the service's lexical head, fitted on `fit_idx` as it trains it."""
+        head = train("lexical", texts, labels, fit_idx.tolist(), [], c=DEFAULT_C["lexical"])
+        probs = head.probabilities(head.featurize([texts[i] for i in score_idx]))
+        return np.asarray(probs[:, head.labels.index("positive")])
 
     if args.errors:
         p = lexical(tr, te)
