@@ -29,6 +29,15 @@ class DecisionSettings(ServiceSettings):
     prediction_flush_interval_s: float = Field(default=0.05,
                                                alias="DECISION_PREDICTION_FLUSH_INTERVAL_S",
                                                gt=0, le=60)
+    # Where a scored batch's features go: "segments" appends them to files in
+    # prediction_segments_dir (the row keeps where), "database" stores them in the row;
+    # "auto" is segments with the SQLite default and the database with DATABASE_URL, where
+    # replicas share no disk unless a ReadWriteMany volume is mounted for them.
+    prediction_features: Literal["auto", "segments", "database"] = Field(
+        default="auto", alias="DECISION_PREDICTION_FEATURES")
+    # default <data dir>/decision/prediction-segments
+    prediction_segments_dir: str | None = Field(default=None,
+                                                alias="DECISION_PREDICTION_SEGMENTS_DIR")
     # How long a request waits for room in a full buffer before a 503.
     prediction_buffer_wait_s: float = Field(default=5.0, alias="DECISION_PREDICTION_BUFFER_WAIT_S",
                                             ge=0)
@@ -38,6 +47,16 @@ class DecisionSettings(ServiceSettings):
     insights_backend: str = Field(default="auto", alias="DECISION_INSIGHTS_BACKEND",
                                   pattern="^(auto|model|nlp|template)$")
     insights_timeout_s: float = Field(default=20.0, alias="DECISION_INSIGHTS_TIMEOUT_S", gt=0)
+
+    def segments_path(self) -> Path:
+        if self.prediction_segments_dir:
+            return Path(self.prediction_segments_dir).expanduser()
+        return Path(self.data_dir).expanduser() / "decision" / "prediction-segments"
+
+    def segments_written(self) -> bool:
+        if self.prediction_features == "auto":
+            return not self.database_url
+        return self.prediction_features == "segments"
 
     def registry_path(self) -> Path:
         if self.model_dir:

@@ -23,6 +23,7 @@ from shopmind_decision.insights.routes import router as insights_router
 from shopmind_decision.insights.writer import load_writer_model
 from shopmind_decision.predictions.loaded import ModelCache
 from shopmind_decision.predictions.routes import router as predictions_router
+from shopmind_decision.predictions.segments import SegmentLog
 from shopmind_decision.predictions.store import PredictionStore
 from shopmind_decision.registry.repository import RegistryStore
 from shopmind_decision.registry.routes import router as registry_router
@@ -49,6 +50,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     jobs = JobRunner()
     behavior.population_ttl_s = settings.population_ttl_s
     written = PredictionStore(log_db, legacy_db=legacy_log, mode=settings.prediction_write,
+                              segments=SegmentLog(settings.segments_path(),
+                                                  durable=bool(settings.database_url)),
+                              write_segments=settings.segments_written(),
                               max_pending_rows=settings.prediction_buffer_rows,
                               flush_interval_s=settings.prediction_flush_interval_s,
                               wait_s=settings.prediction_buffer_wait_s,
@@ -56,6 +60,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.info.backends["database"] = db.backend
     app.state.info.backends["model_registry"] = str(store.root)
     app.state.info.backends["prediction_write"] = settings.prediction_write
+    app.state.info.backends["prediction_features"] = (
+        str(settings.segments_path()) if written.write_segments else "database")
     try:
         async with ServiceRuntime(app, bus=app.state.bus_override) as runtime:
             app.state.decision = DecisionState(settings=settings, db=db, store=store,

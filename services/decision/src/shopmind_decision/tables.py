@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Column,
     DateTime,
     Float,
@@ -75,6 +76,17 @@ prediction_batches = Table(
     Column("contributions", LargeBinary, nullable=True),  # (count, features + 1) when explained
     Column("entities", JSON, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Where a batch's features are when they went to a segment file (predictions/segments.py);
+# its `features` column is then empty.
+prediction_features = Table(
+    "decision_prediction_features",
+    prediction_metadata,
+    Column("batch_id", String(40), primary_key=True),
+    Column("segment", String(128), nullable=False),
+    Column("start", BigInteger, nullable=False),  # of the payload, past its header
+    Column("length", BigInteger, nullable=False),
 )
 
 # Explanations of batch rows scored without one, computed and kept on first fetch.

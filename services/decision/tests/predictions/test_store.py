@@ -20,6 +20,7 @@ from shopmind_common.db import Database
 from shopmind_common.errors import Unavailable
 from shopmind_decision.main import create_app
 from shopmind_decision.predictions import repository
+from shopmind_decision.predictions.segments import SegmentLog
 from shopmind_decision.predictions.store import PredictionStore
 from shopmind_decision.tables import metadata, prediction_batches, prediction_metadata
 from sqlalchemy import func, inspect, select
@@ -264,13 +265,15 @@ async def test_arrow_answers_carry_ids_scores_and_contributions(
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("mode", ["sync", "behind"])
+@pytest.mark.parametrize(("mode", "features"), [("sync", "auto"), ("behind", "auto"),
+                                                ("behind", "segments")])
 async def test_fetch_right_after_the_answer_on_postgres(
-        mode: str, tmp_path: Path, model_dir: Path, postgres_url: str, bus,
+        mode: str, features: str, tmp_path: Path, model_dir: Path, postgres_url: str, bus,
         settings_factory) -> None:
     app = create_app(settings_factory(tmp_path, DATABASE_URL=postgres_url,
                                       DECISION_MODEL_DIR=str(model_dir),
                                       DECISION_PREDICTION_WRITE=mode,
+                                      DECISION_PREDICTION_FEATURES=features,
                                       DECISION_PREDICTION_FLUSH_INTERVAL_S=30), bus=bus)
     async with _running(app) as client:
         assert app.state.info.backends["database"] == "postgresql"
@@ -286,6 +289,8 @@ async def test_fetch_right_after_the_answer_on_postgres(
         assert await _db_rows(app) == 2
         again = await client.get(f"/v1/decision/predictions/{batch['prediction_ids'][1]}")
         assert again.json()["explanation"] == one.json()["explanation"]
+        stored = await _stored_row(app, batch["batch_id"])  # auto: in the row with PostgreSQL
+        assert (stored["features_ref"] is not None) == (features == "segments")
 
 
 def _page_size(path: Path) -> int:
@@ -336,3 +341,100 @@ async def test_batches_stored_before_the_split_are_still_found(
             x[1, model.position[c["feature"]]] for c in
             fetched.json()["explanation"]["contributions"]]
         assert (await client.get("/v1/decision/predictions/before-2")).status_code == 404
+
+
+async def _stored_row(app: FastAPI, batch_id: str) -> dict[str, Any]:
+    async with app.state.decision.predictions.db.session() as s:
+        return (await repository.get_batch(s, batch_id)) or {}
+
+
+async def _arrow_batch(app: FastAPI, client: httpx.AsyncClient, x: np.ndarray
+                       ) -> dict[str, Any]:
+    names = app.state.decision.models.get("propensity").names
+    sink = pa.BufferOutputStream()
+    table = pa.table({n: x[:, j] for j, n in enumerate(names)})
+    with ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    resp = await client.post("/v1/decision/predictions/batch/arrow",
+                             params={"model": "propensity"},
+                             content=sink.getvalue().to_pybytes(),
+                             headers={"content-type": "application/vnd.apache.arrow.stream"})
+    assert resp.status_code == 201, resp.text
+    return resp.json()
+
+
+async def test_on_sqlite_features_go_to_segment_files_and_read_back(
+        tmp_path: Path, model_dir: Path, bus, settings_factory) -> None:
+    segments = tmp_path / "segments"
+    settings = settings_factory(tmp_path, DECISION_MODEL_DIR=str(model_dir),
+                                DECISION_PREDICTION_SEGMENTS_DIR=str(segments),
+                                DECISION_PREDICTION_FLUSH_INTERVAL_S=30)
+    app = create_app(settings, bus=bus)
+    async with _running(app) as client:
+        assert app.state.info.backends["prediction_features"] == str(segments)
+        assert (await client.get("/v1/decision/predictions/writes")).json()["features"] \
+            == "segments"
+        width = len(app.state.decision.models.get("propensity").names)
+        x = np.random.default_rng(5).integers(0, 6, size=(40, width)).astype("float32")
+        batch = await _arrow_batch(app, client, x)
+        pending = (await client.get(f"/v1/decision/predictions/{batch['batch_id']}-7")).json()
+        await app.state.decision.predictions.flush()
+        stored = await _stored_row(app, batch["batch_id"])
+        assert stored["features"] == b"" and stored["features_ref"].length == x.nbytes
+        assert [p.name for p in segments.iterdir()] == [stored["features_ref"].segment]
+        fetched = (await client.get(f"/v1/decision/predictions/{batch['batch_id']}-7")).json()
+        assert fetched["explanation"] == pending["explanation"]
+        assert sorted(c["value"] for c in fetched["explanation"]["contributions"]) == sorted(
+            x[7].tolist())
+
+    # A restart with features in the database still reads what the segments hold.
+    settings = settings_factory(tmp_path, DECISION_MODEL_DIR=str(model_dir),
+                                DECISION_PREDICTION_SEGMENTS_DIR=str(segments),
+                                DECISION_PREDICTION_FEATURES="database")
+    restarted = create_app(settings, bus=bus)
+    async with _running(restarted) as client:
+        assert restarted.state.info.backends["prediction_features"] == "database"
+        again = (await client.get(f"/v1/decision/predictions/{batch['batch_id']}-7")).json()
+        assert again["explanation"] == pending["explanation"]
+        newer = await _arrow_batch(restarted, client, x[:3])
+        await restarted.state.decision.predictions.flush()
+        stored = await _stored_row(restarted, newer["batch_id"])
+        assert stored["features_ref"] is None
+        assert stored["features"] == x[:3].tobytes()
+        assert len(list(segments.iterdir())) == 1
+
+        # Features that vanished from the volume: a clear error, not a wrong answer.
+        next(segments.iterdir()).unlink()
+        lost = await client.get(f"/v1/decision/predictions/{batch['batch_id']}-7")
+        assert lost.status_code == 500
+        assert lost.json()["error"]["code"] == "stored_features_unreadable"
+        assert (await client.get(f"/v1/decision/predictions/{newer['batch_id']}-2")
+                ).status_code == 200
+
+
+async def test_a_failed_flush_leaves_segment_records_no_row_points_at(
+        database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    log = SegmentLog(tmp_path / "segments")
+    store = PredictionStore(database, segments=log, write_segments=True)
+    real = repository.insert_batches
+    calls = {"n": 0}
+
+    async def flaky(session, rows, refs=None):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise ConnectionError("database went away")
+        await real(session, rows, refs)
+
+    monkeypatch.setattr(repository, "insert_batches", flaky)
+    row = {**_row("x", 3), "features": np.arange(3, dtype="float32")}
+    await store.add(row)
+    with pytest.raises(ConnectionError):
+        await store.flush()
+    assert store.pending_rows == 3  # still pending, still readable
+    assert await store.flush() == 3
+    stored = await store.get_batch("x")
+    assert stored is not None and np.frombuffer(stored["features"], "float32").tolist() == [
+        0.0, 1.0, 2.0]
+    sizes = [p.stat().st_size for p in (tmp_path / "segments").iterdir()]
+    assert sizes == [2 * (52 + 12)]  # the first attempt's record, orphaned, and the second
+    await store.close()

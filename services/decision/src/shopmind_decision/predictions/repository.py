@@ -10,19 +10,43 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shopmind_decision.tables import explanations, prediction_batches
+from shopmind_decision.predictions.segments import SegmentRef
+from shopmind_decision.tables import explanations, prediction_batches, prediction_features
 
 
-async def insert_batches(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    """Many scored batches in one statement (executemany / multi-row VALUES)."""
-    if rows:
+async def insert_batches(session: AsyncSession, rows: list[dict[str, Any]],
+                         refs: list[SegmentRef] | None = None) -> None:
+    """Many scored batches in one statement (executemany / multi-row VALUES).
+
+    With `refs` (one per row) the features are in segment files: the rows keep an empty
+    `features` value and the refs say where they are.
+    """
+    if not rows:
+        return
+    if refs is None:
         await session.execute(prediction_batches.insert(), rows)
+        return
+    await session.execute(prediction_batches.insert(), [{**r, "features": b""} for r in rows])
+    await session.execute(prediction_features.insert(), [
+        {"batch_id": r["id"], "segment": ref.segment, "start": ref.start,
+         "length": ref.length} for r, ref in zip(rows, refs, strict=True)])
 
 
 async def get_batch(session: AsyncSession, batch_id: str) -> dict[str, Any] | None:
-    row = (await session.execute(
+    """The stored batch; `features_ref` is set (and `features` empty) when they are in a
+    segment file."""
+    found = (await session.execute(
         select(prediction_batches).where(prediction_batches.c.id == batch_id))).mappings().first()
-    return dict(row) if row is not None else None
+    if found is None:
+        return None
+    row = dict(found)
+    row["features_ref"] = None
+    if not row["features"]:
+        ref = (await session.execute(select(prediction_features).where(
+            prediction_features.c.batch_id == batch_id))).mappings().first()
+        if ref is not None:
+            row["features_ref"] = SegmentRef(ref["segment"], ref["start"], ref["length"])
+    return row
 
 
 async def get_explanation(session: AsyncSession, prediction_id: str) -> list[float] | None:

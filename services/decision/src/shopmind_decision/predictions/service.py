@@ -260,7 +260,9 @@ class PredictionService:
         await store.add({
             "id": batch_id, "model_name": model.name, "model_version": model.version,
             "count": int(x.shape[0]), "feature_names": model.names,
-            "features": np.ascontiguousarray(x, dtype="float32").tobytes(),
+            # The array itself, not a copy: it is written to a segment or turned into bytes
+            # once, at the write.
+            "features": np.ascontiguousarray(x, dtype="float32"),
             "scores": np.ascontiguousarray(scores, dtype="float32").tobytes(),
             "contributions": None if contribs is None else
             np.ascontiguousarray(contribs, dtype="float32").tobytes(),

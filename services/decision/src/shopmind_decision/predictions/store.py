@@ -8,6 +8,9 @@ new batch waits for room (back-pressure) and gets a 503 if none frees up in time
 Closing the store (service shutdown) writes everything still pending. What a crash
 (kill -9, OOM) loses: the batches still pending, at most one flush interval of
 traffic in normal running and never more than `max_pending_rows` rows.
+
+With a `SegmentLog` the features (the bulk of a batch) are appended to segment files
+first and the database row keeps where they are; see segments.py.
 """
 
 from __future__ import annotations
@@ -21,9 +24,10 @@ from typing import Any, Literal
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from shopmind_common.db import Database
-from shopmind_common.errors import Unavailable
+from shopmind_common.errors import ServiceError, Unavailable
 
 from shopmind_decision.predictions import repository
+from shopmind_decision.predictions.segments import SegmentError, SegmentLog
 
 log = logging.getLogger("shopmind.decision.predictions")
 
@@ -54,13 +58,17 @@ class PredictionStore:
     """Stored prediction batches: one row per scoring call, arrays as float32 bytes."""
 
     def __init__(self, db: Database, *, legacy_db: Database | None = None,
-                 mode: WriteMode = "behind",
+                 mode: WriteMode = "behind", segments: SegmentLog | None = None,
+                 write_segments: bool = False,
                  max_pending_rows: int = 200_000, flush_interval_s: float = 0.05,
                  flush_max_batches: int = 500, wait_s: float = 5.0,
                  registry: CollectorRegistry | None = None) -> None:
         self.db = db
         self.legacy_db = legacy_db  # read-only: where batches written before `db` was are
         self.mode = mode
+        # Read whenever a stored row points at a segment; written only with write_segments.
+        self.segments = segments
+        self.write_segments = write_segments and segments is not None
         self.max_pending_rows = max_pending_rows
         self.flush_interval_s = flush_interval_s
         self.flush_max_batches = flush_max_batches
@@ -85,7 +93,8 @@ class PredictionStore:
         return len(self._pending)
 
     def describe(self) -> dict[str, Any]:
-        return {"mode": self.mode, "pending_rows": self._pending_rows,
+        return {"mode": self.mode, "features": "segments" if self.write_segments else "database",
+                "pending_rows": self._pending_rows,
                 "pending_batches": len(self._pending), "max_pending_rows": self.max_pending_rows,
                 "flush_interval_s": self.flush_interval_s, "last_error": self.last_error}
 
@@ -118,13 +127,14 @@ class PredictionStore:
         if self._pending:
             log.error("shutdown lost %d unwritten predictions in %d batches",
                       self._pending_rows, len(self._pending))
+        if self.segments is not None:
+            self.segments.close()
 
     # -- writes --------------------------------------------------------------------------
     async def add(self, row: dict[str, Any]) -> None:
         """Accept one scored batch; returns once it can be read back by id."""
         if self.mode == "sync" or self._closing:
-            async with self.db.session() as session:
-                await repository.insert_batches(session, [row])
+            await self._write([row])
             return
         count = int(row["count"])
         if not self._has_room(count):
@@ -163,8 +173,7 @@ class PredictionStore:
                 break
         rows = [self._pending[i] for i in ids]
         started = time.perf_counter()
-        async with self.db.session() as session:
-            await repository.insert_batches(session, rows)
+        await self._write(rows)
         self.metrics.flush_seconds.observe(time.perf_counter() - started)
         written = 0
         for batch_id in ids:  # only after the commit: readers find them in the database now
@@ -175,6 +184,19 @@ class PredictionStore:
         async with self._room:
             self._room.notify_all()
         return written
+
+    async def _write(self, rows: list[dict[str, Any]]) -> None:
+        """One transaction; with segments, the features are on disk before it begins."""
+        if self.write_segments:
+            assert self.segments is not None
+            refs = await asyncio.to_thread(self.segments.append,
+                                           [(r["id"], r["features"]) for r in rows])
+            async with self.db.session() as session:
+                await repository.insert_batches(session, rows, refs)
+            return
+        rows = [{**r, "features": _as_bytes(r["features"])} for r in rows]
+        async with self.db.session() as session:
+            await repository.insert_batches(session, rows)
 
     async def _pause(self, seconds: float) -> None:
         """Sleep, but wake at once when the store closes."""
@@ -208,6 +230,7 @@ class PredictionStore:
 
     # -- reads ---------------------------------------------------------------------------
     async def get_batch(self, batch_id: str) -> dict[str, Any] | None:
+        """The batch, its `features` as bytes-like float32 whichever store holds them."""
         row = self._pending.get(batch_id)
         if row is not None:
             return row
@@ -216,5 +239,26 @@ class PredictionStore:
                 async with db.session() as session:
                     stored = await repository.get_batch(session, batch_id)
                 if stored is not None:
-                    return stored
+                    return await self._with_features(stored)
         return None
+
+    async def _with_features(self, row: dict[str, Any]) -> dict[str, Any]:
+        ref = row.pop("features_ref", None)
+        if ref is None:
+            return row
+        unreadable = ServiceError(
+            f"the stored features of batch {row['id']} cannot be read",
+            code="stored_features_unreadable",
+            details=[{"field": "prediction_id", "message": "stored features unreadable"}])
+        if self.segments is None:
+            raise unreadable
+        try:
+            row["features"] = await asyncio.to_thread(self.segments.read, ref, row["id"])
+        except SegmentError as exc:
+            log.error("batch %s: %s", row["id"], exc)
+            raise unreadable from exc
+        return row
+
+
+def _as_bytes(value: Any) -> bytes:
+    return value if isinstance(value, bytes) else memoryview(value).cast("B").tobytes()

@@ -1,0 +1,146 @@
+"""Append-only segment files for the features of scored batches.
+
+A 10,000-row batch carries 1.2 MB of features that are read back only when someone
+asks for one row's explanation. Written as a database blob they cost the database's
+own copies (SQLite: the WAL, then the checkpoint; PostgreSQL: TOAST). Here they are
+appended to a segment file, and the database row keeps where: segment, offset, length.
+
+- Each writer process appends to segments of its own (`<UTC time>-<random>.seg`), so
+  replicas can share one directory (a ReadWriteMany volume) without interleaving;
+  a segment is closed and a new one begun past `max_segment_bytes`.
+- `append` writes every record of a flush with one `writev`. With `durable` it
+  `fdatasync`s the file before it returns: the database row that points at a record is
+  committed only after the record is on disk, so a row never outlives its features,
+  even across a power cut. That is for a database whose commits are durable
+  (PostgreSQL). SQLite here runs WAL with synchronous=NORMAL, whose last commits a
+  power cut may take back; there the records are left to the page cache like the WAL,
+  which a process crash does not lose either, and a power cut that kept a row but not
+  its record shows as an error on that row's read (the header check), never as data.
+- A record is a header (magic, batch id, length) and the raw bytes. A read checks the
+  header, so a wrong offset or a truncated file is an error, never another batch's rows.
+- What a failed flush leaves: records that no row points at. They cost disk, not
+  correctness; a flush that is retried appends its batches again.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import struct
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+_MAGIC = b"SMF1"
+_HEADER = struct.Struct("<4s40sQ")  # magic, batch id (ASCII, NUL-padded), payload length
+_IOV_MAX = 512  # buffers per writev call (Linux allows 1024; two per record)
+
+
+class SegmentError(Exception):
+    """A record that cannot be read back as written."""
+
+
+@dataclass(frozen=True)
+class SegmentRef:
+    segment: str
+    start: int  # of the payload, past its header
+    length: int
+
+
+class SegmentLog:
+    """Append records to this process's segment; read any process's records back."""
+
+    def __init__(self, root: Path, *, durable: bool = True,
+                 max_segment_bytes: int = 256 << 20) -> None:
+        self.root = Path(root)
+        self.durable = durable
+        self.max_segment_bytes = max_segment_bytes
+        self._lock = threading.Lock()
+        self._fd: int | None = None
+        self._name = ""
+        self._size = 0
+
+    def _open_segment(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        self._name = f"{stamp}-{secrets.token_hex(6)}.seg"
+        self._fd = os.open(self.root / self._name,
+                           os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
+        self._size = 0
+        dir_fd = os.open(self.root, os.O_RDONLY)  # the new name survives a crash too
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+    def append(self, records: Sequence[tuple[str, Any]]) -> list[SegmentRef]:
+        """Write (batch id, bytes-like) records durably; where each payload lies."""
+        if not records:
+            return []
+        with self._lock:
+            if self._fd is None or self._size >= self.max_segment_bytes:
+                self.close()
+                self._open_segment()
+            assert self._fd is not None
+            buffers: list[Any] = []
+            refs: list[SegmentRef] = []
+            offset = self._size
+            for batch_id, payload in records:
+                data = memoryview(payload).cast("B")
+                buffers += [_HEADER.pack(_MAGIC, batch_id.encode("ascii"), data.nbytes), data]
+                refs.append(SegmentRef(self._name, offset + _HEADER.size, data.nbytes))
+                offset += _HEADER.size + data.nbytes
+            try:
+                self._write_all(buffers)
+                if self.durable:
+                    os.fdatasync(self._fd)
+            except OSError:
+                self.close()  # the tail of this segment is unknown now: start a new one
+                raise
+            self._size = offset
+            return refs
+
+    def _write_all(self, buffers: list[Any]) -> None:
+        assert self._fd is not None
+        while buffers:
+            chunk = buffers[:_IOV_MAX]
+            written = os.writev(self._fd, chunk)
+            # A short write (disk full, signal) leaves the rest of the chunk to write.
+            for i, buf in enumerate(chunk):
+                size = memoryview(buf).nbytes
+                if written < size:
+                    buffers = [memoryview(buf)[written:], *chunk[i + 1:], *buffers[_IOV_MAX:]]
+                    break
+                written -= size
+            else:
+                buffers = buffers[_IOV_MAX:]
+
+    def read(self, ref: SegmentRef, batch_id: str) -> bytes:
+        """The payload written for `batch_id` at `ref`."""
+        if os.sep in ref.segment or ref.segment.startswith("."):
+            raise SegmentError(f"bad segment name {ref.segment!r}")
+        path = self.root / ref.segment
+        try:
+            with open(path, "rb") as f:
+                f.seek(ref.start - _HEADER.size)
+                header = f.read(_HEADER.size)
+                payload = f.read(ref.length)
+        except OSError as exc:
+            raise SegmentError(f"segment {ref.segment} unreadable: {exc}") from exc
+        if len(header) != _HEADER.size or len(payload) != ref.length:
+            raise SegmentError(f"segment {ref.segment} is shorter than the record of "
+                               f"batch {batch_id}")
+        magic, stored_id, length = _HEADER.unpack(header)
+        if magic != _MAGIC or stored_id.rstrip(b"\0").decode("ascii", "replace") != batch_id \
+                or length != ref.length:
+            raise SegmentError(f"segment {ref.segment} at {ref.start} does not hold batch "
+                               f"{batch_id}")
+        return payload
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
