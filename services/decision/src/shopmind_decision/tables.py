@@ -87,6 +87,9 @@ prediction_features = Table(
     Column("segment", String(128), nullable=False),
     Column("start", BigInteger, nullable=False),  # of the payload, past its header
     Column("length", BigInteger, nullable=False),
+    # "rows": (count, features) row-major; "columns": (features, count), one feature's
+    # values after another, as an Arrow body arrives.
+    Column("layout", String(8), nullable=False),
 )
 
 # Explanations of batch rows scored without one, computed and kept on first fetch.

@@ -290,7 +290,7 @@ async def test_fetch_right_after_the_answer_on_postgres(
         again = await client.get(f"/v1/decision/predictions/{batch['prediction_ids'][1]}")
         assert again.json()["explanation"] == one.json()["explanation"]
         stored = await _stored_row(app, batch["batch_id"])  # auto: in the row with PostgreSQL
-        assert (stored["features_ref"] is not None) == (features == "segments")
+        assert (stored["features_at"] is not None) == (features == "segments")
 
 
 def _page_size(path: Path) -> int:
@@ -380,12 +380,22 @@ async def test_on_sqlite_features_go_to_segment_files_and_read_back(
         pending = (await client.get(f"/v1/decision/predictions/{batch['batch_id']}-7")).json()
         await app.state.decision.predictions.flush()
         stored = await _stored_row(app, batch["batch_id"])
-        assert stored["features"] == b"" and stored["features_ref"].length == x.nbytes
-        assert [p.name for p in segments.iterdir()] == [stored["features_ref"].segment]
+        at = stored["features_at"]
+        assert stored["features"] == b"" and at["length"] == x.nbytes
+        assert at["layout"] == "columns"  # as the Arrow body came: no row-major copy
+        assert [p.name for p in segments.iterdir()] == [at["segment"]]
         fetched = (await client.get(f"/v1/decision/predictions/{batch['batch_id']}-7")).json()
         assert fetched["explanation"] == pending["explanation"]
         assert sorted(c["value"] for c in fetched["explanation"]["contributions"]) == sorted(
             x[7].tolist())
+        names = app.state.decision.models.get("propensity").names
+        rows = (await client.post("/v1/decision/predictions/batch", json={
+            "model": "propensity", "columns": names, "rows": x[:5].tolist()})).json()
+        await app.state.decision.predictions.flush()
+        assert (await _stored_row(app, rows["batch_id"]))["features_at"]["layout"] == "rows"
+        by_rows = (await client.get(f"/v1/decision/predictions/{rows['batch_id']}-4")).json()
+        by_columns = (await client.get(f"/v1/decision/predictions/{batch['batch_id']}-4")).json()
+        assert by_rows["explanation"] == by_columns["explanation"]
 
     # A restart with features in the database still reads what the segments hold.
     settings = settings_factory(tmp_path, DECISION_MODEL_DIR=str(model_dir),
@@ -399,9 +409,9 @@ async def test_on_sqlite_features_go_to_segment_files_and_read_back(
         newer = await _arrow_batch(restarted, client, x[:3])
         await restarted.state.decision.predictions.flush()
         stored = await _stored_row(restarted, newer["batch_id"])
-        assert stored["features_ref"] is None
+        assert stored["features_at"] is None
         assert stored["features"] == x[:3].tobytes()
-        assert len(list(segments.iterdir())) == 1
+        assert len(list(segments.iterdir())) == 1  # the first run's one segment
 
         # Features that vanished from the volume: a clear error, not a wrong answer.
         next(segments.iterdir()).unlink()
@@ -433,8 +443,7 @@ async def test_a_failed_flush_leaves_segment_records_no_row_points_at(
     assert store.pending_rows == 3  # still pending, still readable
     assert await store.flush() == 3
     stored = await store.get_batch("x")
-    assert stored is not None and np.frombuffer(stored["features"], "float32").tolist() == [
-        0.0, 1.0, 2.0]
+    assert stored is not None and stored["features"].ravel().tolist() == [0.0, 1.0, 2.0]
     sizes = [p.stat().st_size for p in (tmp_path / "segments").iterdir()]
     assert sizes == [2 * (52 + 12)]  # the first attempt's record, orphaned, and the second
     await store.close()

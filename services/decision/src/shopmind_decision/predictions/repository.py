@@ -10,42 +10,40 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shopmind_decision.predictions.segments import SegmentRef
 from shopmind_decision.tables import explanations, prediction_batches, prediction_features
 
 
 async def insert_batches(session: AsyncSession, rows: list[dict[str, Any]],
-                         refs: list[SegmentRef] | None = None) -> None:
+                         located: list[dict[str, Any]] | None = None) -> None:
     """Many scored batches in one statement (executemany / multi-row VALUES).
 
-    With `refs` (one per row) the features are in segment files: the rows keep an empty
-    `features` value and the refs say where they are.
+    With `located` (one per row: segment, start, length, layout) the features are in
+    segment files: the rows keep an empty `features` value and these say where they are.
     """
     if not rows:
         return
-    if refs is None:
+    if located is None:
         await session.execute(prediction_batches.insert(), rows)
         return
     await session.execute(prediction_batches.insert(), [{**r, "features": b""} for r in rows])
     await session.execute(prediction_features.insert(), [
-        {"batch_id": r["id"], "segment": ref.segment, "start": ref.start,
-         "length": ref.length} for r, ref in zip(rows, refs, strict=True)])
+        {"batch_id": r["id"], **at} for r, at in zip(rows, located, strict=True)])
 
 
 async def get_batch(session: AsyncSession, batch_id: str) -> dict[str, Any] | None:
-    """The stored batch; `features_ref` is set (and `features` empty) when they are in a
-    segment file."""
+    """The stored batch; `features_at` (segment, start, length, layout) is set, and
+    `features` empty, when they are in a segment file."""
     found = (await session.execute(
         select(prediction_batches).where(prediction_batches.c.id == batch_id))).mappings().first()
     if found is None:
         return None
     row = dict(found)
-    row["features_ref"] = None
+    row["features_at"] = None
     if not row["features"]:
-        ref = (await session.execute(select(prediction_features).where(
+        at = (await session.execute(select(prediction_features).where(
             prediction_features.c.batch_id == batch_id))).mappings().first()
-        if ref is not None:
-            row["features_ref"] = SegmentRef(ref["segment"], ref["start"], ref["length"])
+        if at is not None:
+            row["features_at"] = {k: at[k] for k in ("segment", "start", "length", "layout")}
     return row
 
 

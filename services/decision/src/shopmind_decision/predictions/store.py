@@ -22,12 +22,13 @@ import time
 from collections import OrderedDict
 from typing import Any, Literal
 
+import numpy as np
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from shopmind_common.db import Database
 from shopmind_common.errors import ServiceError, Unavailable
 
 from shopmind_decision.predictions import repository
-from shopmind_decision.predictions.segments import SegmentError, SegmentLog
+from shopmind_decision.predictions.segments import SegmentError, SegmentLog, SegmentRef
 
 log = logging.getLogger("shopmind.decision.predictions")
 
@@ -186,15 +187,18 @@ class PredictionStore:
         return written
 
     async def _write(self, rows: list[dict[str, Any]]) -> None:
-        """One transaction; with segments, the features are on disk before it begins."""
+        """One transaction; with segments, the features are written before it begins."""
         if self.write_segments:
             assert self.segments is not None
-            refs = await asyncio.to_thread(self.segments.append,
-                                           [(r["id"], r["features"]) for r in rows])
+            payloads = [_payload(r["features"]) for r in rows]
+            refs = await asyncio.to_thread(
+                self.segments.append, [(r["id"], data) for r, (data, _) in zip(rows, payloads)])
+            located = [{"segment": ref.segment, "start": ref.start, "length": ref.length,
+                        "layout": layout} for ref, (_, layout) in zip(refs, payloads)]
             async with self.db.session() as session:
-                await repository.insert_batches(session, rows, refs)
+                await repository.insert_batches(session, rows, located)
             return
-        rows = [{**r, "features": _as_bytes(r["features"])} for r in rows]
+        rows = [{**r, "features": _row_major_bytes(r["features"])} for r in rows]
         async with self.db.session() as session:
             await repository.insert_batches(session, rows)
 
@@ -230,10 +234,11 @@ class PredictionStore:
 
     # -- reads ---------------------------------------------------------------------------
     async def get_batch(self, batch_id: str) -> dict[str, Any] | None:
-        """The batch, its `features` as bytes-like float32 whichever store holds them."""
+        """The batch, with `features` as a (count, features) float32 matrix wherever and
+        however it is stored."""
         row = self._pending.get(batch_id)
         if row is not None:
-            return row
+            return {**row, "features": _matrix(row["features"], row, "rows")}
         for db in (self.db, self.legacy_db):
             if db is not None:
                 async with db.session() as session:
@@ -243,8 +248,9 @@ class PredictionStore:
         return None
 
     async def _with_features(self, row: dict[str, Any]) -> dict[str, Any]:
-        ref = row.pop("features_ref", None)
-        if ref is None:
+        at = row.pop("features_at", None)
+        if at is None:
+            row["features"] = _matrix(row["features"], row, "rows")
             return row
         unreadable = ServiceError(
             f"the stored features of batch {row['id']} cannot be read",
@@ -252,13 +258,33 @@ class PredictionStore:
             details=[{"field": "prediction_id", "message": "stored features unreadable"}])
         if self.segments is None:
             raise unreadable
+        ref = SegmentRef(at["segment"], at["start"], at["length"])
         try:
-            row["features"] = await asyncio.to_thread(self.segments.read, ref, row["id"])
+            data = await asyncio.to_thread(self.segments.read, ref, row["id"])
         except SegmentError as exc:
             log.error("batch %s: %s", row["id"], exc)
             raise unreadable from exc
+        row["features"] = _matrix(data, row, at["layout"])
         return row
 
 
-def _as_bytes(value: Any) -> bytes:
-    return value if isinstance(value, bytes) else memoryview(value).cast("B").tobytes()
+def _payload(features: Any) -> tuple[Any, str]:
+    """What a segment record holds for these features, and its layout."""
+    if isinstance(features, np.ndarray) and not features.flags.c_contiguous \
+            and features.flags.f_contiguous:
+        return features.T, "columns"  # (features, count), C-contiguous: no copy
+    return features, "rows"
+
+
+def _row_major_bytes(features: Any) -> bytes:
+    if isinstance(features, bytes):
+        return features
+    return np.ascontiguousarray(features).tobytes()
+
+
+def _matrix(features: Any, row: dict[str, Any], layout: str) -> np.ndarray:
+    if isinstance(features, np.ndarray):
+        return features
+    count, width = int(row["count"]), len(row["feature_names"])
+    flat = np.frombuffer(features, dtype="float32")
+    return flat.reshape(width, count).T if layout == "columns" else flat.reshape(count, width)
