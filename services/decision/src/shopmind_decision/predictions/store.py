@@ -191,10 +191,11 @@ class PredictionStore:
         if self.write_segments:
             assert self.segments is not None
             payloads = [_payload(r["features"]) for r in rows]
-            refs = await asyncio.to_thread(
-                self.segments.append, [(r["id"], data) for r, (data, _) in zip(rows, payloads)])
+            refs = await asyncio.to_thread(self.segments.append, [
+                (r["id"], data) for r, (data, _) in zip(rows, payloads, strict=True)])
             located = [{"segment": ref.segment, "start": ref.start, "length": ref.length,
-                        "layout": layout} for ref, (_, layout) in zip(refs, payloads)]
+                        "layout": layout}
+                       for ref, (_, layout) in zip(refs, payloads, strict=True)]
             async with self.db.session() as session:
                 await repository.insert_batches(session, rows, located)
             return
