@@ -38,6 +38,14 @@ class DecisionSettings(ServiceSettings):
     # default <data dir>/decision/prediction-segments
     prediction_segments_dir: str | None = Field(default=None,
                                                 alias="DECISION_PREDICTION_SEGMENTS_DIR")
+    # How long stored predictions (batches, their features, kept explanations) are kept;
+    # unset keeps them for ever. See predictions/retention.py.
+    prediction_retention_days: float | None = Field(default=None,
+                                                    alias="DECISION_PREDICTION_RETENTION_DAYS",
+                                                    gt=0)
+    prediction_sweep_interval_s: float = Field(default=3600.0,
+                                               alias="DECISION_PREDICTION_SWEEP_INTERVAL_S",
+                                               gt=0)
     # How long a request waits for room in a full buffer before a 503.
     prediction_buffer_wait_s: float = Field(default=5.0, alias="DECISION_PREDICTION_BUFFER_WAIT_S",
                                             ge=0)

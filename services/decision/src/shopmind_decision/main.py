@@ -22,6 +22,7 @@ from shopmind_decision.config import DecisionSettings
 from shopmind_decision.insights.routes import router as insights_router
 from shopmind_decision.insights.writer import load_writer_model
 from shopmind_decision.predictions.loaded import ModelCache
+from shopmind_decision.predictions.retention import PredictionRetention
 from shopmind_decision.predictions.routes import router as predictions_router
 from shopmind_decision.predictions.segments import SegmentLog
 from shopmind_decision.predictions.store import PredictionStore
@@ -57,6 +58,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
                               flush_interval_s=settings.prediction_flush_interval_s,
                               wait_s=settings.prediction_buffer_wait_s,
                               registry=app.state.metrics_registry)
+    retention = PredictionRetention(written, days=settings.prediction_retention_days,
+                                    interval_s=settings.prediction_sweep_interval_s,
+                                    registry=app.state.metrics_registry)
     app.state.info.backends["database"] = db.backend
     app.state.info.backends["model_registry"] = str(store.root)
     app.state.info.backends["prediction_write"] = settings.prediction_write
@@ -66,8 +70,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with ServiceRuntime(app, bus=app.state.bus_override) as runtime:
             app.state.decision = DecisionState(settings=settings, db=db, store=store,
                                                models=models, jobs=jobs, bus=runtime.bus,
-                                               predictions=written)
+                                               predictions=written, retention=retention)
             written.start()
+            retention.start()
             runtime.add_consumer(CONSUMER_GROUP, TOPICS, batch_handler=behavior_handler(db),
                                  inbox=inbox)
             runtime.load_in_background("xgboost", models.load_champions)
@@ -81,6 +86,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             try:
                 yield
             finally:
+                await retention.close()
                 await written.close()  # the server takes no more requests: write the rest
             await jobs.close()
     finally:
@@ -107,6 +113,9 @@ async def _prediction_log(settings: DecisionSettings, db: Database
                 legacy = db
     async with log_db.engine.begin() as conn:
         await conn.run_sync(prediction_metadata.create_all)
+        for table in prediction_metadata.sorted_tables:  # indexes added to older tables
+            for index in table.indexes:
+                await conn.run_sync(lambda c, i=index: i.create(c, checkfirst=True))
     return log_db, legacy
 
 

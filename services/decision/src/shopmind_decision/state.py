@@ -9,6 +9,7 @@ from shopmind_common.events import EventBus
 
 from shopmind_decision.config import DecisionSettings
 from shopmind_decision.predictions.loaded import ModelCache
+from shopmind_decision.predictions.retention import PredictionRetention
 from shopmind_decision.predictions.store import PredictionStore
 from shopmind_decision.registry.repository import RegistryStore
 from shopmind_decision.training.runner import JobRunner
@@ -23,3 +24,4 @@ class DecisionState:
     jobs: JobRunner
     bus: EventBus
     predictions: PredictionStore
+    retention: PredictionRetention

@@ -76,6 +76,7 @@ prediction_batches = Table(
     Column("contributions", LargeBinary, nullable=True),  # (count, features + 1) when explained
     Column("entities", JSON, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_decision_prediction_batches_created_at", "created_at"),  # retention
 )
 
 # Where a batch's features are when they went to a segment file (predictions/segments.py);
@@ -90,6 +91,7 @@ prediction_features = Table(
     # "rows": (count, features) row-major; "columns": (features, count), one feature's
     # values after another, as an Arrow body arrives.
     Column("layout", String(8), nullable=False),
+    Index("ix_decision_prediction_features_segment", "segment"),  # retention: still in use?
 )
 
 # Explanations of batch rows scored without one, computed and kept on first fetch.
@@ -99,4 +101,5 @@ explanations = Table(
     Column("prediction_id", String(64), primary_key=True),
     Column("contributions", JSON, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_decision_explanations_created_at", "created_at"),  # retention
 )

@@ -447,3 +447,23 @@ async def test_a_failed_flush_leaves_segment_records_no_row_points_at(
     sizes = [p.stat().st_size for p in (tmp_path / "segments").iterdir()]
     assert sizes == [2 * (52 + 12)]  # the first attempt's record, orphaned, and the second
     await store.close()
+
+
+async def test_a_log_from_before_retention_gets_its_indexes(
+        tmp_path: Path, model_dir: Path, bus, settings_factory) -> None:
+    path = tmp_path / "decision-predictions.db"
+    with sqlite3.connect(path) as conn:  # as the previous version left it: no indexes
+        conn.execute("CREATE TABLE decision_prediction_batches (id VARCHAR(40) PRIMARY KEY, "
+                     "model_name VARCHAR(64) NOT NULL, model_version INTEGER NOT NULL, "
+                     "count INTEGER NOT NULL, feature_names JSON NOT NULL, features BLOB NOT "
+                     "NULL, scores BLOB NOT NULL, contributions BLOB, entities JSON, "
+                     "created_at DATETIME NOT NULL)")
+    app = create_app(settings_factory(tmp_path, DECISION_MODEL_DIR=str(model_dir)), bus=bus)
+    async with _running(app) as client:
+        await _predict_and_fetch(app, client)
+    with sqlite3.connect(path) as conn:
+        indexes = {r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'ix_%'")}
+    assert indexes == {"ix_decision_prediction_batches_created_at",
+                       "ix_decision_prediction_features_segment",
+                       "ix_decision_explanations_created_at"}

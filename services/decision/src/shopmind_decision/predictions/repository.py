@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -60,3 +60,24 @@ async def save_explanation(session: AsyncSession, prediction_id: str,
     await session.execute(insert(explanations).values(
         prediction_id=prediction_id, contributions=contributions, created_at=datetime.now(UTC),
     ).on_conflict_do_nothing(index_elements=["prediction_id"]))
+
+
+async def delete_batches_before(session: AsyncSession, cutoff: datetime, limit: int) -> int:
+    """Delete up to `limit` batches created before `cutoff`, with where their features are."""
+    ids = list((await session.execute(select(prediction_batches.c.id).where(
+        prediction_batches.c.created_at < cutoff).limit(limit))).scalars())
+    if ids:
+        await session.execute(delete(prediction_features).where(
+            prediction_features.c.batch_id.in_(ids)))
+        await session.execute(delete(prediction_batches).where(prediction_batches.c.id.in_(ids)))
+    return len(ids)
+
+
+async def delete_explanations_before(session: AsyncSession, cutoff: datetime) -> int:
+    result = await session.execute(delete(explanations).where(explanations.c.created_at < cutoff))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def segment_in_use(session: AsyncSession, segment: str) -> bool:
+    return (await session.execute(select(prediction_features.c.batch_id).where(
+        prediction_features.c.segment == segment).limit(1))).first() is not None

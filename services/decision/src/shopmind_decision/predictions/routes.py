@@ -85,8 +85,9 @@ async def predict_batch_arrow(
 @router.get("/writes", tags=["ops"])
 async def prediction_writes(state: StateDep) -> dict[str, Any]:
     """Where stored predictions stand: write mode, rows and batches not yet written (write
-    behind), the buffer's limit, and the last write error if the last flush failed."""
-    return state.predictions.describe()
+    behind), the buffer's limit, the last write error if the last flush failed, and the
+    retention with its last sweep."""
+    return {**state.predictions.describe(), **state.retention.describe()}
 
 
 @router.get("/{prediction_id}", response_model=PredictionOut)

@@ -7,7 +7,10 @@ appended to a segment file, and the database row keeps where: segment, offset, l
 
 - Each writer process appends to segments of its own (`<UTC time>-<random>.seg`), so
   replicas can share one directory (a ReadWriteMany volume) without interleaving;
-  a segment is closed and a new one begun past `max_segment_bytes`.
+  a segment is closed and a new one begun past `max_segment_bytes`, or when it was
+  begun more than `max_segment_age_s` ago: no process ever appends to a file whose
+  last write is older than that, which is what lets retention delete old files
+  (retention.py) while other replicas keep theirs open.
 - `append` writes every record of a flush with one `writev`. With `durable` it
   `fdatasync`s the file before it returns: the database row that points at a record is
   committed only after the record is on disk, so a row never outlives its features,
@@ -54,14 +57,21 @@ class SegmentLog:
     """Append records to this process's segment; read any process's records back."""
 
     def __init__(self, root: Path, *, durable: bool = True,
-                 max_segment_bytes: int = 256 << 20) -> None:
+                 max_segment_bytes: int = 256 << 20, max_segment_age_s: float = 3600.0) -> None:
         self.root = Path(root)
         self.durable = durable
         self.max_segment_bytes = max_segment_bytes
+        self.max_segment_age_s = max_segment_age_s
         self._lock = threading.Lock()
         self._fd: int | None = None
         self._name = ""
         self._size = 0
+        self._opened_at = 0.0
+
+    @property
+    def current(self) -> str | None:
+        """The segment this process appends to, if one is open."""
+        return self._name if self._fd is not None else None
 
     def _open_segment(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -70,6 +80,7 @@ class SegmentLog:
         self._fd = os.open(self.root / self._name,
                            os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
         self._size = 0
+        self._opened_at = time.monotonic()
         dir_fd = os.open(self.root, os.O_RDONLY)  # the new name survives a crash too
         try:
             os.fsync(dir_fd)
@@ -81,7 +92,8 @@ class SegmentLog:
         if not records:
             return []
         with self._lock:
-            if self._fd is None or self._size >= self.max_segment_bytes:
+            if self._fd is None or self._size >= self.max_segment_bytes or \
+                    time.monotonic() - self._opened_at > self.max_segment_age_s:
                 self.close()
                 self._open_segment()
             assert self._fd is not None
@@ -139,6 +151,20 @@ class SegmentLog:
             raise SegmentError(f"segment {ref.segment} at {ref.start} does not hold batch "
                                f"{batch_id}")
         return payload
+
+    def older_than(self, cutoff: float) -> list[str]:
+        """Segment files last written before `cutoff` (a Unix time), but not our open one."""
+        try:
+            entries = list(os.scandir(self.root))
+        except FileNotFoundError:
+            return []
+        return sorted(e.name for e in entries if e.name.endswith(".seg") and e.is_file()
+                      and e.name != self.current and e.stat().st_mtime < cutoff)
+
+    def remove(self, segment: str) -> None:
+        if os.sep in segment or segment.startswith("."):
+            raise SegmentError(f"bad segment name {segment!r}")
+        (self.root / segment).unlink(missing_ok=True)
 
     def close(self) -> None:
         if self._fd is not None:
