@@ -356,7 +356,9 @@ def main() -> int:
         try:
             for proc, base in replicas:
                 _wait_ready(base, proc)
-            measure("replicas-arrow-json", [base for _, base in replicas], arrow_json)
+            bases = [base for _, base in replicas]
+            measure("replicas-arrow-json-1", bases, arrow_json)
+            measure("replicas-arrow-json-2", bases * 2, arrow_json)
         finally:
             for proc, _ in replicas:
                 proc.terminate()
@@ -373,11 +375,12 @@ def main() -> int:
                            ("raw", raw_lat_ms))}
     print(f"raw xgboost inplace_predict ({args.threads} threads): {raw_med:,.0f} rows/s "
           "(median of every raw block)")
-    per_core = med("replicas-arrow-json", 0)
-    print(f"batch goal >= 0.5 (Arrow body, JSON answer, written): {args.threads} single-core "
-          f"replicas, one connection each: {per_core:.3f}: "
-          f"{'met' if per_core >= 0.5 else 'NOT met'}; one process on {args.threads} cores, "
-          f"{args.threads} in flight: {goal:.3f}: {'met' if goal >= 0.5 else 'NOT met'}")
+    per_core = med("replicas-arrow-json-2", 0)
+    print(f"batch goal >= 0.5 (Arrow body, JSON answer, written, 2 in flight per process): "
+          f"{args.threads} single-core replicas: {per_core:.3f}: "
+          f"{'met' if per_core >= 0.5 else 'NOT met'}; one process on {args.threads} cores: "
+          f"{goal:.3f}: {'met' if goal >= 0.5 else 'NOT met'}; the replicas with one "
+          f"connection each: {med('replicas-arrow-json-1', 0):.3f}")
     print(f"raw pred_contribs (explanations): {contrib_rate:,.0f} rows/s")
     p50, p99 = pct["behind"]
     print(f"single prediction with explanation over HTTP (write behind): p50 {p50:.2f} ms, "
@@ -392,8 +395,10 @@ def main() -> int:
         load = os.getloadavg()[0]
         rows_md = [
             (f"**Arrow IPC body, JSON answer, {args.threads} replicas of one core each "
-             "(`DECISION_PREDICT_THREADS=1`, as deployed), one connection to each**",
-             "replicas-arrow-json"),
+             "(`DECISION_PREDICT_THREADS=1`, as deployed), 2 in flight to each**",
+             "replicas-arrow-json-2"),
+            (f"Arrow IPC body, JSON answer, {args.threads} replicas of one core each, 1 in "
+             "flight to each", "replicas-arrow-json-1"),
             ("Arrow IPC body, JSON answer, one process, 1 in flight", "arrow-json-1"),
             ("**Arrow IPC body, JSON answer, one process, 2 in flight**", "arrow-json-2"),
             ("Arrow IPC body, Arrow answer (`Accept: application/vnd.apache.arrow.stream`), "
