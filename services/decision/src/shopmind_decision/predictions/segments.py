@@ -88,7 +88,8 @@ class SegmentLog:
             os.close(dir_fd)
 
     def append(self, records: Sequence[tuple[str, Any]]) -> list[SegmentRef]:
-        """Write (batch id, bytes-like) records durably; where each payload lies."""
+        """Write (batch id, bytes-like) records (synced to disk when `durable`); where
+        each payload lies."""
         if not records:
             return []
         with self._lock:
@@ -132,11 +133,8 @@ class SegmentLog:
 
     def read(self, ref: SegmentRef, batch_id: str) -> bytes:
         """The payload written for `batch_id` at `ref`."""
-        if os.sep in ref.segment or ref.segment.startswith("."):
-            raise SegmentError(f"bad segment name {ref.segment!r}")
-        path = self.root / ref.segment
         try:
-            with open(path, "rb") as f:
+            with open(self._path(ref.segment), "rb") as f:
                 f.seek(ref.start - _HEADER.size)
                 header = f.read(_HEADER.size)
                 payload = f.read(ref.length)
@@ -162,9 +160,13 @@ class SegmentLog:
                       and e.name != self.current and e.stat().st_mtime < cutoff)
 
     def remove(self, segment: str) -> None:
+        self._path(segment).unlink(missing_ok=True)
+
+    def _path(self, segment: str) -> Path:
+        """The file of a segment named by a database row: a plain name in `root`, no more."""
         if os.sep in segment or segment.startswith("."):
             raise SegmentError(f"bad segment name {segment!r}")
-        (self.root / segment).unlink(missing_ok=True)
+        return self.root / segment
 
     def close(self) -> None:
         if self._fd is not None:
