@@ -88,8 +88,7 @@ async def test_a_sweep_deletes_what_is_older_than_the_retention(log_db: Database
     async with log_db.session() as s:
         left = list((await s.execute(select(explanations.c.prediction_id))).scalars())
         assert left == ["new-2"]
-        assert await repository.segment_in_use(s, kept_by_row)
-        assert not await repository.segment_in_use(s, closed_old)
+        assert await repository.segments_in_use(s, [kept_by_row, closed_old]) == {kept_by_row}
     assert retention.describe()["last_sweep"]["batches"] == 3
     assert retention.swept.labels("batches")._value.get() == 3
 

@@ -78,6 +78,9 @@ async def delete_explanations_before(session: AsyncSession, cutoff: datetime) ->
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def segment_in_use(session: AsyncSession, segment: str) -> bool:
-    return (await session.execute(select(prediction_features.c.batch_id).where(
-        prediction_features.c.segment == segment).limit(1))).first() is not None
+async def segments_in_use(session: AsyncSession, segments: list[str]) -> set[str]:
+    """Those of `segments` that some stored batch still points at."""
+    if not segments:
+        return set()
+    return set((await session.execute(select(prediction_features.c.segment).distinct().where(
+        prediction_features.c.segment.in_(segments)))).scalars())

@@ -85,14 +85,12 @@ class PredictionRetention:
         oldest_open = time.time() - log_.max_segment_age_s - 60  # a minute of clock slack
         candidates = await asyncio.to_thread(log_.older_than,
                                              min(cutoff.timestamp(), oldest_open))
-        removed = 0
-        for segment in candidates:
-            async with self.store.db.session() as session:
-                if await repository.segment_in_use(session, segment):
-                    continue
+        async with self.store.db.session() as session:
+            in_use = await repository.segments_in_use(session, candidates)
+        unused = [segment for segment in candidates if segment not in in_use]
+        for segment in unused:
             await asyncio.to_thread(log_.remove, segment)
-            removed += 1
-        return removed
+        return len(unused)
 
     # -- lifecycle -----------------------------------------------------------------------
     def start(self) -> None:
