@@ -253,20 +253,23 @@ class PredictionStore:
         if at is None:
             row["features"] = _matrix(row["features"], row, "rows")
             return row
-        unreadable = ServiceError(
-            f"the stored features of batch {row['id']} cannot be read",
-            code="stored_features_unreadable",
-            details=[{"field": "prediction_id", "message": "stored features unreadable"}])
         if self.segments is None:
-            raise unreadable
+            raise _unreadable(row["id"])
         ref = SegmentRef(at["segment"], at["start"], at["length"])
         try:
             data = await asyncio.to_thread(self.segments.read, ref, row["id"])
         except SegmentError as exc:
             log.error("batch %s: %s", row["id"], exc)
-            raise unreadable from exc
+            raise _unreadable(row["id"]) from exc
         row["features"] = _matrix(data, row, at["layout"])
         return row
+
+
+def _unreadable(batch_id: str) -> ServiceError:
+    return ServiceError(
+        f"the stored features of batch {batch_id} cannot be read",
+        code="stored_features_unreadable",
+        details=[{"field": "prediction_id", "message": "stored features unreadable"}])
 
 
 def _payload(features: Any) -> tuple[Any, str]:
