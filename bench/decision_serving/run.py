@@ -7,7 +7,9 @@ registry and starts the decision service with uvicorn in its own process, on its
 embedded defaults (SQLite). Then:
 
 - **Batch throughput**, sustained: `--calls` requests of `--batch-rows` rows each,
-  1 or 2 in flight, timed until the service has also written every scored row
+  1 or 2 in flight to one process, then to each of `--threads` single-core replicas
+  (processes with one scoring thread), timed until every service has also written every
+  scored row
   (`GET /v1/decision/predictions/writes` shows none pending), so the write-behind
   work is paid for. The limit is raw `Booster.inplace_predict` on the
   same rows in this process, `--threads` threads. Raw and service blocks are
