@@ -6,7 +6,8 @@ It trains a propensity model on a completejourney sample into a temporary
 registry and starts the decision service with uvicorn in its own process, on its
 embedded defaults (SQLite). Then:
 
-- **Batch throughput**, sustained: `--calls` requests of `--batch-rows` rows each,
+- **Batch throughput**, sustained: `--calls` requests of `--batch-rows` rows each
+  (`--json-calls` for the slow JSON body),
   1 or 2 in flight to one process, then to each of `--threads` single-core replicas
   (processes with one scoring thread), timed until every service has also written every
   scored row
@@ -206,7 +207,10 @@ def main() -> int:
     ap.add_argument("--households", type=int, default=800)
     ap.add_argument("--categories", type=int, default=100)
     ap.add_argument("--batch-rows", type=int, default=10_000)
-    ap.add_argument("--calls", type=int, default=20, help="batch requests per timed block")
+    ap.add_argument("--calls", type=int, default=100,
+                    help="Arrow batch requests per timed block")
+    ap.add_argument("--json-calls", type=int, default=20,
+                    help="JSON batch requests per timed block (the slow path)")
     ap.add_argument("--pairs", type=int, default=7, help="interleaved raw/service blocks")
     ap.add_argument("--singles", type=int, default=1000)
     ap.add_argument("--threads", type=int, default=2)
@@ -300,9 +304,11 @@ def main() -> int:
         def raw_fn() -> object:
             return raw.inplace_predict(x)
 
-        def measure(key: str, bases: list[str], call: Callable[[Client], None]) -> None:
-            results[key] = _paired(raw_fn, lambda: _sustained(bases, call, args.calls, n),
-                                   args.calls, n, args.pairs)
+        def measure(key: str, bases: list[str], call: Callable[[Client], None],
+                    calls: int | None = None) -> None:
+            calls = calls or args.calls
+            results[key] = _paired(raw_fn, lambda: _sustained(bases, call, calls, n),
+                                   calls, n, args.pairs)
             ratios, raws, svcs = results[key]
             print(f"{key}: median ratio {np.median(ratios):.3f} (service "
                   f"{np.median(svcs):,.0f} rows/s, raw {np.median(raws):,.0f})", flush=True)
@@ -325,7 +331,7 @@ def main() -> int:
             measure("arrow-json-1", [base], arrow_json)
             measure("arrow-json-2", [base] * 2, arrow_json)
             measure("arrow-arrow-2", [base] * 2, arrow_arrow)
-            measure("json-json-2", [base] * 2, json_json)
+            measure("json-json-2", [base] * 2, json_json, args.json_calls)
             lat_ms = singles(base)
             httpx_ms = singles_httpx(base)
             single = raw.copy()
@@ -415,7 +421,8 @@ def main() -> int:
             f"{load_start:.1f} at the start, {load:.1f} at the end: above the core count means "
             f"the machine was shared), {total:.0f} s in all. Model: {trees} trees of depth <= "
             f"{depth}, {len(names)} features; batches of {n:,} rows; {args.calls} batches per "
-            f"timed block, {args.pairs} raw/service block pairs. Service with "
+            f"timed block ({args.json_calls} for the JSON body), {args.pairs} raw/service "
+            f"block pairs. Service with "
             "`DECISION_PREDICTION_WRITE=behind` (the default) unless noted; each service "
             "block is timed until every scored row is written.",
             "",

@@ -42,11 +42,15 @@ def _json(payload: bytes, status_code: int = 200) -> Response:
     return Response(payload, status_code=status_code, media_type="application/json")
 
 
-def _batch_response(request: Request, out: ScoredBatch) -> Response:
-    if ARROW_STREAM in request.headers.get("accept", ""):
-        return Response(out.as_arrow(), status_code=201, media_type=ARROW_STREAM,
+def _wants_arrow(request: Request) -> bool:
+    return ARROW_STREAM in request.headers.get("accept", "")
+
+
+def _batch_response(out: ScoredBatch) -> Response:
+    if out.arrow:
+        return Response(out.answer, status_code=201, media_type=ARROW_STREAM,
                         headers={"x-decision-batch-id": out.batch_id})
-    return _json(out.as_json(), 201)
+    return _json(out.answer, 201)
 
 
 @router.post("", response_model=PredictionOut, status_code=201)
@@ -61,8 +65,8 @@ async def predict_batch(request: Request, body: BatchPredictIn, models: ModelsDe
                         state: StateDep) -> Response:
     """Score many rows; each gets a prediction id."""
     out = await predictions.predict_batch(models, state.predictions, body,
-                                          state.settings.max_batch_rows)
-    return _batch_response(request, out)
+                                          state.settings.max_batch_rows, _wants_arrow(request))
+    return _batch_response(out)
 
 
 @router.post("/batch/arrow", response_model=BatchPredictionOut, status_code=201,
@@ -78,8 +82,8 @@ async def predict_batch_arrow(
     out = await predictions.predict_arrow(
         models, state.predictions, await request.body(),
         ref=ModelRef(model=model, version=version, alias=alias), explain=explain, top_k=top_k,
-        max_rows=state.settings.max_batch_rows)
-    return _batch_response(request, out)
+        max_rows=state.settings.max_batch_rows, arrow=_wants_arrow(request))
+    return _batch_response(out)
 
 
 @router.get("/writes", tags=["ops"])

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -37,8 +37,9 @@ from shopmind_decision.predictions.schemas import (
 )
 from shopmind_decision.predictions.store import PredictionStore
 
-# Below this many rows the thread hand-off costs more than it saves.
+# Below this many rows (or Arrow body bytes) the thread hand-off costs more than it saves.
 _THREAD_MIN_ROWS = 2048
+_THREAD_MIN_BYTES = 2048 * 4 * 8
 
 
 def _field_error(field: str, message: str) -> Unprocessable:
@@ -179,7 +180,7 @@ def to_json(answer: dict[str, Any]) -> bytes:
 
 @dataclass
 class ScoredBatch:
-    """One stored scoring call, before it is rendered as JSON or Arrow."""
+    """One stored scoring call and its answer, rendered as JSON or as Arrow."""
 
     batch_id: str
     model: LoadedModel
@@ -187,6 +188,11 @@ class ScoredBatch:
     scores: np.ndarray
     contribs: np.ndarray | None
     top_k: int
+    arrow: bool = False  # the answer is an Arrow IPC stream, not JSON
+    answer: bytes = b""
+
+    def render(self) -> None:
+        self.answer = self.as_arrow() if self.arrow else self.as_json()
 
     def as_json(self) -> bytes:
         """The answer as JSON bytes (shaped like BatchPredictionOut)."""
@@ -256,8 +262,9 @@ class PredictionService:
 
     async def _store(self, store: PredictionStore, model: LoadedModel, x: np.ndarray,
                      scores: np.ndarray, contribs: np.ndarray | None,
-                     entities: list[dict[str, Any]] | None) -> tuple[str, datetime]:
-        batch_id = uuid.uuid4().hex
+                     entities: list[dict[str, Any]] | None, batch_id: str | None = None
+                     ) -> tuple[str, datetime]:
+        batch_id = batch_id or uuid.uuid4().hex
         created = datetime.now(UTC)
         await store.add({
             "id": batch_id, "model_name": model.name, "model_version": model.version,
@@ -300,7 +307,8 @@ class PredictionService:
         return PredictionOut.model_validate(await self.predict(models, store, body, session))
 
     async def predict_batch(self, models: ModelCache, store: PredictionStore,
-                            body: BatchPredictIn, max_rows: int) -> ScoredBatch:
+                            body: BatchPredictIn, max_rows: int, arrow: bool = False
+                            ) -> ScoredBatch:
         """Score many rows; one stored batch, one id per row."""
         n = len(body.rows) if body.rows is not None else len(body.instances or [])
         if n > max_rows:
@@ -334,35 +342,49 @@ class PredictionService:
                             entities.append(inst.entity.model_dump(mode="json"))
                 x = np.vstack(parts)
 
-        return await self._score_batch(store, model, x, body.explain, body.top_k, entities)
+        return await self._score_batch(store, model, lambda: x, explain=body.explain,
+                                       top_k=body.top_k, entities=entities, arrow=arrow,
+                                       threaded=x.shape[0] >= _THREAD_MIN_ROWS)
 
     async def predict_arrow(self, models: ModelCache, store: PredictionStore, data: bytes, *,
-                            ref: ModelRef, explain: bool, top_k: int, max_rows: int
-                            ) -> ScoredBatch:
+                            ref: ModelRef, explain: bool, top_k: int, max_rows: int,
+                            arrow: bool = False) -> ScoredBatch:
         """Score the rows of an Arrow IPC stream (the fast path for large batches)."""
         model = models.get(ref.model, ref.version, ref.alias)
-        x = await asyncio.to_thread(matrix_from_arrow, model, data) \
-            if len(data) > 1 << 20 else matrix_from_arrow(model, data)
-        if x.shape[0] > max_rows:
-            raise PayloadTooLarge(f"{x.shape[0]} rows is more than the limit of {max_rows}",
-                                  details=[{"field": "body", "message": "too many rows"}])
-        return await self._score_batch(store, model, x, explain, top_k, None)
 
-    async def _score_batch(self, store: PredictionStore, model: LoadedModel, x: np.ndarray,
-                           explain: bool, top_k: int, entities: list[dict[str, Any]] | None
+        def rows() -> np.ndarray:
+            x = matrix_from_arrow(model, data)
+            if x.shape[0] > max_rows:
+                raise PayloadTooLarge(f"{x.shape[0]} rows is more than the limit of {max_rows}",
+                                      details=[{"field": "body", "message": "too many rows"}])
+            return x
+
+        return await self._score_batch(store, model, rows, explain=explain, top_k=top_k,
+                                       entities=None, arrow=arrow,
+                                       threaded=len(data) >= _THREAD_MIN_BYTES)
+
+    async def _score_batch(self, store: PredictionStore, model: LoadedModel,
+                           rows: Callable[[], np.ndarray], *, explain: bool, top_k: int,
+                           entities: list[dict[str, Any]] | None, arrow: bool, threaded: bool
                            ) -> ScoredBatch:
-        def score() -> tuple[np.ndarray, np.ndarray | None]:
-            if explain:
-                c = model.contributions(x)
-                return model.score(c.sum(axis=1)), c
-            return model.score(model.margin(x)), None
+        """Rows, scores and the rendered answer in one worker-thread hand-off (`threaded`),
+        then the stored batch: it is readable by id before the answer is sent."""
+        batch_id = uuid.uuid4().hex
 
-        if x.shape[0] >= _THREAD_MIN_ROWS:
-            scores, contribs = await asyncio.to_thread(score)
-        else:
-            scores, contribs = score()
-        batch_id, _ = await self._store(store, model, x, scores, contribs, entities)
-        return ScoredBatch(batch_id, model, x, scores, contribs, top_k)
+        def work() -> ScoredBatch:
+            x = rows()
+            if explain:
+                contribs: np.ndarray | None = model.contributions(x)
+                scores = model.score(contribs.sum(axis=1))
+            else:
+                contribs, scores = None, model.score(model.margin(x))
+            out = ScoredBatch(batch_id, model, x, scores, contribs, top_k, arrow)
+            out.render()
+            return out
+
+        out = await asyncio.to_thread(work) if threaded else work()
+        await self._store(store, model, out.x, out.scores, out.contribs, entities, batch_id)
+        return out
 
     async def get(self, models: ModelCache, store: PredictionStore, prediction_id: str,
                   top_k: int | None = None) -> dict[str, Any]:
