@@ -179,6 +179,57 @@ def _arrow(columns: dict[str, list]) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
+async def test_large_arrow_batches_are_checked_in_the_worker_thread(
+        trained_client: httpx.AsyncClient, trained_app: FastAPI,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bodies past the hand-off threshold are parsed, limited, scored and rendered in one
+    worker thread: its errors are the same 4xx answers, and nothing is stored for them."""
+    import pyarrow.ipc as ipc
+    from shopmind_decision.predictions import service
+
+    app, client = trained_app, trained_client
+    monkeypatch.setattr(app.state.decision, "settings", app.state.decision.settings.model_copy(
+        update={"max_batch_rows": 600}))
+    names = _schema(app)
+    rng = np.random.default_rng(3)
+    cols = {n: rng.integers(0, 5, size=600).astype("float32").tolist() for n in names}
+    body = _arrow(cols)
+    assert len(body) >= service._THREAD_MIN_BYTES
+    url, params = "/v1/decision/predictions/batch/arrow", {"model": "propensity"}
+    headers = {"content-type": "application/vnd.apache.arrow.stream"}
+    store = app.state.decision.predictions
+
+    ok = await client.post(url, params=params, content=body, headers=headers)
+    assert ok.status_code == 201, ok.text
+    x = np.array([cols[n] for n in names], dtype="float32").T
+    expected = app.state.decision.models.get("propensity").booster.inplace_predict(x)
+    assert np.allclose(ok.json()["scores"], expected, atol=1e-6)
+    arrow = await client.post(url, params=params, content=body,
+                              headers={**headers, "accept": headers["content-type"]})
+    assert arrow.headers["content-type"] == headers["content-type"]
+    table = ipc.open_stream(arrow.content).read_all()
+    assert table.column("prediction_id").to_pylist()[599] == \
+        f"{arrow.headers['x-decision-batch-id']}-599"
+
+    def stored() -> float:  # batches accepted: still pending, or written (600 rows each)
+        flushed = next(m for m in store.metrics.flushed_rows.collect()[0].samples
+                       if m.name.endswith("_total")).value
+        return store.pending_batches + flushed / 600
+
+    before = stored()
+    assert before == 2
+
+    too_many = await client.post(url, params=params, headers=headers, content=_arrow(
+        {n: [*v, *v[:10]] for n, v in cols.items()}))
+    assert too_many.status_code == 413
+    assert too_many.json()["error"]["details"][0]["field"] == "body"
+    extra = await client.post(url, params=params, headers=headers,
+                              content=_arrow({**cols, "zodiac": cols[names[0]]}))
+    assert extra.status_code == 422
+    assert extra.json()["error"]["details"][0]["field"] == f"body.columns.{len(names)}"
+    assert stored() == before
+
+
 async def test_arrow_batches_score_like_json_and_reject_bad_columns(
         trained_client: httpx.AsyncClient, trained_app: FastAPI) -> None:
     names = _schema(trained_app)
