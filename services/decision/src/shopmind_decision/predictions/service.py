@@ -7,8 +7,9 @@ Single predictions are always explained at once; batch rows are explained at
 once when asked, or on their first fetch (from the stored inputs and the same
 model version, so the answer is the same) and the explanation is then kept.
 
-Answers are plain dicts serialised once by orjson in the routes: building
-pydantic models for them cost more than the scoring itself.
+Answers are plain dicts serialised once by orjson: building pydantic models for
+them cost more than the scoring itself. A large batch's answer (JSON or Arrow) is
+rendered in the same worker thread that parses and scores it.
 """
 
 from __future__ import annotations
