@@ -38,7 +38,9 @@ from shopmind_decision.predictions.schemas import (
 )
 from shopmind_decision.predictions.store import PredictionStore
 
-# Below this many rows (or Arrow body bytes) the thread hand-off costs more than it saves.
+# Below this many rows the thread hand-off costs more than it saves. An Arrow body's rows
+# are only counted in the worker thread, so its size decides: 64 KB, 2048 rows of 8
+# float32 features.
 _THREAD_MIN_ROWS = 2048
 _THREAD_MIN_BYTES = 2048 * 4 * 8
 
