@@ -39,6 +39,8 @@ async def get_batch(session: AsyncSession, batch_id: str) -> dict[str, Any] | No
         return None
     row = dict(found)
     row["features_at"] = None
+    # A second query, not a join: the legacy `decision.db` has batches but no location
+    # table, and its rows always hold their features.
     if not row["features"]:
         at = (await session.execute(select(prediction_features).where(
             prediction_features.c.batch_id == batch_id))).mappings().first()
