@@ -38,6 +38,9 @@ class DecisionSettings(ServiceSettings):
     # default <data dir>/decision/prediction-segments
     prediction_segments_dir: str | None = Field(default=None,
                                                 alias="DECISION_PREDICTION_SEGMENTS_DIR")
+    # Segments written with O_DIRECT (around the page cache) where the file system takes it.
+    prediction_segments_direct_io: bool = Field(default=True,
+                                                alias="DECISION_PREDICTION_SEGMENTS_DIRECT_IO")
     # How long stored predictions (batches, their features, kept explanations) are kept;
     # unset keeps them for ever. See predictions/retention.py.
     prediction_retention_days: float | None = Field(default=None,

@@ -51,8 +51,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     jobs = JobRunner()
     behavior.population_ttl_s = settings.population_ttl_s
     written = PredictionStore(log_db, legacy_db=legacy_log, mode=settings.prediction_write,
-                              segments=SegmentLog(settings.segments_path(),
-                                                  durable=bool(settings.database_url)),
+                              segments=SegmentLog(
+                                  settings.segments_path(), durable=bool(settings.database_url),
+                                  direct=settings.prediction_segments_direct_io),
                               write_segments=settings.segments_written(),
                               max_pending_rows=settings.prediction_buffer_rows,
                               flush_interval_s=settings.prediction_flush_interval_s,

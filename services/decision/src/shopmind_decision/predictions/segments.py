@@ -11,7 +11,14 @@ appended to a segment file, and the database row keeps where: segment, offset, l
   begun more than `max_segment_age_s` ago: no process ever appends to a file whose
   last write is older than that, which is what lets retention delete old files
   (retention.py) while other replicas keep theirs open.
-- `append` writes every record of a flush with one `writev`. With `durable` it
+- `append` writes every record of a flush through a reused, page-aligned staging
+  buffer, with `O_DIRECT` where the file system takes it: the records are written
+  once and read back rarely, so they bypass the page cache. Through it, a growing
+  segment cost a copy into newly allocated cache pages that became 10 times dearer as
+  the cache grew (0.3 to 3.2 ms of CPU per 1.2 MB record on the bench host), and its
+  writeback competed with scoring. Direct I/O needs offsets and lengths in whole
+  blocks, so each flush ends padded with zeros to 4 KB; a file system that refuses
+  `O_DIRECT` (EINVAL) gets the same bytes written through the cache. With `durable` it
   `fdatasync`s the file before it returns: the database row that points at a record is
   committed only after the record is on disk, so a row never outlives its features,
   even across a power cut. That is for a database whose commits are durable
@@ -27,6 +34,9 @@ appended to a segment file, and the database row keeps where: segment, offset, l
 
 from __future__ import annotations
 
+import errno
+import logging
+import mmap
 import os
 import secrets
 import struct
@@ -39,7 +49,10 @@ from typing import Any
 
 _MAGIC = b"SMF1"
 _HEADER = struct.Struct("<4s40sQ")  # magic, batch id (ASCII, NUL-padded), payload length
-_IOV_MAX = 512  # buffers per writev call (Linux allows 1024; two per record)
+_BLOCK = 4096  # what O_DIRECT offsets and lengths are multiples of (512 or 4096 devices)
+_ZEROS = bytes(_BLOCK)
+
+log = logging.getLogger("shopmind.decision.segments")
 
 
 class SegmentError(Exception):
@@ -57,9 +70,14 @@ class SegmentLog:
     """Append records to this process's segment; read any process's records back."""
 
     def __init__(self, root: Path, *, durable: bool = True,
-                 max_segment_bytes: int = 256 << 20, max_segment_age_s: float = 3600.0) -> None:
+                 max_segment_bytes: int = 256 << 20, max_segment_age_s: float = 3600.0,
+                 direct: bool = True, stage_bytes: int = 4 << 20) -> None:
         self.root = Path(root)
         self.durable = durable
+        # O_DIRECT until the file system refuses it; then written through the page cache.
+        self.direct = direct and hasattr(os, "O_DIRECT")
+        self._stage_bytes = max(_BLOCK, stage_bytes - stage_bytes % _BLOCK)
+        self._stage: mmap.mmap | None = None  # page-aligned, so O_DIRECT can write from it
         self.max_segment_bytes = max_segment_bytes
         self.max_segment_age_s = max_segment_age_s
         self._lock = threading.Lock()
@@ -77,8 +95,16 @@ class SegmentLog:
         self.root.mkdir(parents=True, exist_ok=True)
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         self._name = f"{stamp}-{secrets.token_hex(6)}.seg"
-        self._fd = os.open(self.root / self._name,
-                           os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
+        path = self.root / self._name
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+        try:
+            self._fd = os.open(path, flags | (os.O_DIRECT if self.direct else 0), 0o644)
+        except OSError as exc:
+            if not self.direct or exc.errno != errno.EINVAL:
+                raise
+            self._buffered(exc)
+            # The refused open may have created the file already.
+            self._fd = os.open(path, flags & ~os.O_EXCL, 0o644)
         self._size = 0
         self._opened_at = time.monotonic()
         dir_fd = os.open(self.root, os.O_RDONLY)  # the new name survives a crash too
@@ -86,6 +112,11 @@ class SegmentLog:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+    def _buffered(self, exc: OSError) -> None:
+        log.warning("segments in %s: the file system refuses O_DIRECT (%s); writing "
+                    "through the page cache", self.root, exc)
+        self.direct = False
 
     def append(self, records: Sequence[tuple[str, Any]]) -> list[SegmentRef]:
         """Write (batch id, bytes-like) records (synced to disk when `durable`); where
@@ -97,39 +128,60 @@ class SegmentLog:
                     time.monotonic() - self._opened_at > self.max_segment_age_s:
                 self.close()
                 self._open_segment()
-            assert self._fd is not None
-            buffers: list[Any] = []
-            refs: list[SegmentRef] = []
-            offset = self._size
-            for batch_id, payload in records:
-                data = memoryview(payload).cast("B")
-                buffers += [_HEADER.pack(_MAGIC, batch_id.encode("ascii"), data.nbytes), data]
-                refs.append(SegmentRef(self._name, offset + _HEADER.size, data.nbytes))
-                offset += _HEADER.size + data.nbytes
             try:
-                self._write_all(buffers)
-                if self.durable:
-                    os.fdatasync(self._fd)
-            except OSError:
+                return self._append(records)
+            except OSError as exc:
                 self.close()  # the tail of this segment is unknown now: start a new one
-                raise
-            self._size = offset
-            return refs
+                if not (self.direct and exc.errno == errno.EINVAL):
+                    raise
+                self._buffered(exc)  # opened with O_DIRECT, but writes are refused
+                self._open_segment()
+                try:
+                    return self._append(records)
+                except OSError:
+                    self.close()
+                    raise
 
-    def _write_all(self, buffers: list[Any]) -> None:
+    def _append(self, records: Sequence[tuple[str, Any]]) -> list[SegmentRef]:
+        """Headers and payloads copied through the staging buffer, written a full buffer
+        at a time; the flush ends padded to a whole block."""
         assert self._fd is not None
-        while buffers:
-            chunk = buffers[:_IOV_MAX]
-            written = os.writev(self._fd, chunk)
-            # A short write (disk full, signal) leaves the rest of the chunk to write.
-            for i, buf in enumerate(chunk):
-                size = memoryview(buf).nbytes
-                if written < size:
-                    buffers = [memoryview(buf)[written:], *chunk[i + 1:], *buffers[_IOV_MAX:]]
-                    break
-                written -= size
-            else:
-                buffers = buffers[_IOV_MAX:]
+        if self._stage is None:
+            self._stage = mmap.mmap(-1, self._stage_bytes)
+        stage = memoryview(self._stage)
+        refs: list[SegmentRef] = []
+        offset = at = self._size  # where the next record begins; where the stage goes
+        used = 0
+        for batch_id, payload in records:
+            data = memoryview(payload).cast("B")
+            refs.append(SegmentRef(self._name, offset + _HEADER.size, data.nbytes))
+            offset += _HEADER.size + data.nbytes
+            header = _HEADER.pack(_MAGIC, batch_id.encode("ascii"), data.nbytes)
+            for part in (memoryview(header), data):
+                while part.nbytes:
+                    take = min(part.nbytes, len(stage) - used)
+                    stage[used:used + take] = part[:take]
+                    used += take
+                    part = part[take:]
+                    if used == len(stage):
+                        self._write_all(stage, at)
+                        at += used
+                        used = 0
+        padded = -used % _BLOCK
+        stage[used:used + padded] = _ZEROS[:padded]
+        if used:
+            self._write_all(stage[:used + padded], at)
+        if self.durable:
+            os.fdatasync(self._fd)
+        self._size = offset + padded
+        return refs
+
+    def _write_all(self, data: memoryview, at: int) -> None:
+        assert self._fd is not None
+        while data.nbytes:
+            # A short write (disk full, signal) leaves the rest to write.
+            written = os.pwrite(self._fd, data, at)
+            data, at = data[written:], at + written
 
     def read(self, ref: SegmentRef, batch_id: str) -> bytes:
         """The payload written for `batch_id` at `ref`."""
@@ -169,6 +221,7 @@ class SegmentLog:
         return self.root / segment
 
     def close(self) -> None:
+        """Close the open segment (the next append begins a new one)."""
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
