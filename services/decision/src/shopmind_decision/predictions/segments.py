@@ -23,9 +23,10 @@ appended to a segment file, and the database row keeps where: segment, offset, l
   committed only after the record is on disk, so a row never outlives its features,
   even across a power cut. That is for a database whose commits are durable
   (PostgreSQL). SQLite here runs WAL with synchronous=NORMAL, whose last commits a
-  power cut may take back; there the records are left to the page cache like the WAL,
-  which a process crash does not lose either, and a power cut that kept a row but not
-  its record shows as an error on that row's read (the header check), never as data.
+  power cut may take back; there the segment is not synced either (its records are in
+  the kernel's hands, like the WAL), which a process crash does not lose, and a power
+  cut that kept a row but not its record shows as an error on that row's read (the
+  header check), never as data.
 - A record is a header (magic, batch id, length) and the raw bytes. A read checks the
   header, so a wrong offset or a truncated file is an error, never another batch's rows.
 - What a failed flush leaves: records that no row points at. They cost disk, not
