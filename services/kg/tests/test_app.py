@@ -3,29 +3,20 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from shopmind_common.testing import check_platform_endpoints, check_unknown_route
 from shopmind_kg.config import KgSettings
 from shopmind_kg.main import create_app
 
 
 async def test_health_ready_info_metrics(client: httpx.AsyncClient) -> None:
-    assert (await client.get("/healthz")).json() == {"status": "ok", "service": "kg"}
-    ready = await client.get("/readyz")
-    assert ready.status_code == 200, ready.text
-    info = (await client.get("/info")).json()
-    assert info["service"] == "kg"
-    assert info["backends"]["events"] == "in-process"
+    answers = await check_platform_endpoints(client, "kg")
+    info = answers["info"]
     assert info["backends"]["graph"] == "embedded"
     assert info["models"]["segmenter"]["status"] == "ready"
-    metrics = await client.get("/metrics")
-    assert "http_requests_total" in metrics.text
 
 
 async def test_unknown_route_is_json_404(client: httpx.AsyncClient) -> None:
-    resp = await client.get("/v1/kg/does-not-exist")
-    assert resp.status_code == 404
-    body = resp.json()
-    assert body["error"]["code"] == "not_found"
-    assert body["error"]["request_id"] == resp.headers["x-request-id"]
+    await check_unknown_route(client, "/v1/kg/does-not-exist")
 
 
 async def test_with_the_encoder(tmp_path: Any, events) -> None:

@@ -1,29 +1,20 @@
 from __future__ import annotations
 
 import httpx
+from shopmind_common.testing import check_platform_endpoints, check_unknown_route
 
 
 async def test_health_ready_info_metrics(client: httpx.AsyncClient) -> None:
-    assert (await client.get("/healthz")).json() == {"status": "ok", "service": "projects"}
-    ready = await client.get("/readyz")
-    assert ready.status_code == 200, ready.text
-    assert ready.json()["checks"]["database"] == "ok"
-    info = (await client.get("/info")).json()
-    assert info["service"] == "projects"
-    assert info["backends"]["events"] == "in-process"
+    answers = await check_platform_endpoints(client, "projects")
+    assert answers["ready"]["checks"]["database"] == "ok"
+    info = answers["info"]
     assert info["backends"]["database"] == "sqlite"
     assert info["backends"]["schema"] == "alembic 0001"
-    metrics = await client.get("/metrics")
-    assert "http_requests_total" in metrics.text
 
 
 async def test_unknown_route_is_json_404(client: httpx.AsyncClient) -> None:
-    resp = await client.get("/v1/projects/does-not-exist")
-    assert resp.status_code == 404
-    body = resp.json()
-    assert body["error"]["code"] == "not_found"
-    assert body["error"]["details"][0]["field"] == "path.project_id"
-    assert body["error"]["request_id"] == resp.headers["x-request-id"]
+    error = await check_unknown_route(client, "/v1/projects/does-not-exist")
+    assert error["details"][0]["field"] == "path.project_id"
 
 
 async def test_openapi_lists_every_route(client: httpx.AsyncClient) -> None:

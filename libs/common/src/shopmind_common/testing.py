@@ -12,7 +12,9 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from typing import Any
 
+import httpx
 import pytest
 
 from shopmind_common.events import InProcessBus
@@ -97,3 +99,27 @@ def postgres_url(postgres_admin_url: str) -> Iterator[str]:
     yield f"{base}/{name}"
     with psycopg.connect(plain, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def check_platform_endpoints(client: httpx.AsyncClient, service: str) -> dict[str, Any]:
+    """What every service app answers on the platform's endpoints (health, readiness,
+    info, metrics); returns `ready` and `info` bodies for the service's own checks."""
+    assert (await client.get("/healthz")).json() == {"status": "ok", "service": service}
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200, ready.text
+    info = (await client.get("/info")).json()
+    assert info["service"] == service
+    assert info["backends"]["events"] == "in-process"
+    metrics = await client.get("/metrics")
+    assert "http_requests_total" in metrics.text
+    return {"ready": ready.json(), "info": info}
+
+
+async def check_unknown_route(client: httpx.AsyncClient, path: str) -> dict[str, Any]:
+    """An unknown route is a JSON 404 carrying the request id; returns the error."""
+    resp = await client.get(path)
+    assert resp.status_code == 404
+    error: dict[str, Any] = resp.json()["error"]
+    assert error["code"] == "not_found"
+    assert error["request_id"] == resp.headers["x-request-id"]
+    return error
