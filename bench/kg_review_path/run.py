@@ -57,7 +57,7 @@ from shopmind.events import (
     ReviewCreated,
     ReviewEnriched,
 )
-from shopmind_common.benchmarks import write_results
+from shopmind_common.benchmarks import delete_graph_run, write_results
 from shopmind_common.events import Event, new_event
 from shopmind_kg.config import KgSettings
 from shopmind_kg.context import KgContext
@@ -302,30 +302,7 @@ async def run_path(path: str, uri: str, tmp: Path, texts: list[str], analyses: l
 async def cleanup(store: Neo4jGraphStore, prefix: str, since: str) -> None:
     """Delete the path's products and reviews and the nodes and aliases only they made."""
     async with store.driver.session(database=store.database) as session:
-        row = await (await session.run("""
-            MATCH (n)--(m) WHERE (n:Product OR n:Review) AND n.key STARTS WITH $prefix
-              AND NOT m:Product AND NOT m:Review
-            RETURN collect(DISTINCT elementId(m)) AS ids
-        """, prefix=prefix)).single()
-        near = sorted(set(row["ids"] if row else []))
-        for label in ("Review", "Product"):
-            await (await session.run(f"""
-                MATCH (n:{label}) WHERE n.key STARTS WITH $prefix
-                CALL (n) {{ DETACH DELETE n }} IN TRANSACTIONS OF 5000 ROWS
-            """, prefix=prefix)).consume()
-        await (await session.run("""
-            MATCH (t:Tombstone) WHERE t.key STARTS WITH 'product:' + $prefix
-               OR t.key STARTS WITH 'review:' + $prefix
-            DETACH DELETE t
-        """, prefix=prefix)).consume()
-        await (await session.run("""
-            MATCH (m) WHERE elementId(m) IN $ids AND NOT (m)--() DELETE m
-        """, ids=near)).consume()
-        await (await session.run("""
-            MATCH (x:Alias) WHERE x.origin = 'embedding' AND x.updated_at >= $since
-              AND NOT EXISTS { MATCH (n {key: x.canonical}) WHERE x.alias_label IN labels(n) }
-            DELETE x
-        """, since=since)).consume()
+        await delete_graph_run(session, prefix, since)
 
 
 # -- main -------------------------------------------------------------------------------------

@@ -55,7 +55,7 @@ from typing import Any
 
 import httpx
 import psutil
-from shopmind_common.benchmarks import write_results
+from shopmind_common.benchmarks import delete_graph_run, write_results
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -357,41 +357,7 @@ async def wait_products(driver: Any, prefix: str, n: int, timeout_s: float) -> f
 async def cleanup_graph(driver: Any, prefix: str, since: str) -> None:
     """Delete the run's products, reviews and what only they contributed."""
     async with driver.session(database="neo4j") as session:
-        near: set[str] = set()
-        for label in ("Product", "Review"):
-            row = await (await session.run(f"""
-                MATCH (n:{label})--(m) WHERE n.key STARTS WITH $prefix
-                  AND NOT m:Product AND NOT m:Review
-                RETURN collect(DISTINCT elementId(m)) AS ids
-            """, prefix=prefix)).single()
-            near |= set(row["ids"] if row else [])
-        # Category paths (SUBCATEGORY_OF) carry the products as sources.
-        await (await session.run("""
-            MATCH (a)-[x]-(b) WHERE elementId(a) IN $ids
-              AND any(s IN coalesce(x.sources, []) WHERE s STARTS WITH $src)
-            WITH DISTINCT x, [s IN x.sources WHERE NOT s STARTS WITH $src] AS rest
-            FOREACH (_ IN CASE WHEN size(rest) = 0 THEN [1] ELSE [] END | DELETE x)
-            FOREACH (_ IN CASE WHEN size(rest) > 0 THEN [1] ELSE [] END | SET x.sources = rest)
-        """, ids=sorted(near), src=f"product:{prefix}")).consume()
-        for label in ("Review", "Product"):
-            await (await session.run(f"""
-                MATCH (n:{label}) WHERE n.key STARTS WITH $prefix
-                CALL (n) {{ DETACH DELETE n }} IN TRANSACTIONS OF 5000 ROWS
-            """, prefix=prefix)).consume()
-        await (await session.run("""
-            MATCH (t:Tombstone) WHERE t.key STARTS WITH 'product:' + $prefix
-               OR t.key STARTS WITH 'review:' + $prefix
-            DETACH DELETE t
-        """, prefix=prefix)).consume()
-        await (await session.run("""
-            MATCH (m) WHERE elementId(m) IN $ids AND NOT (m)--() DELETE m
-        """, ids=sorted(near))).consume()
-        # kg records each embedding decision as an alias; the run's now point at nothing.
-        await (await session.run("""
-            MATCH (x:Alias) WHERE x.origin = 'embedding' AND x.updated_at >= $since
-              AND NOT EXISTS { MATCH (n {key: x.canonical}) WHERE x.alias_label IN labels(n) }
-            DELETE x
-        """, since=since)).consume()
+        await delete_graph_run(session, prefix, since)
 
 
 def delete_topics(bootstrap: str, prefix: str) -> int:

@@ -1,9 +1,11 @@
-"""What every `bench/<name>/run.py` shares: writing its latest figures into its README."""
+"""What the `bench/<name>/run.py` scripts share: writing their latest figures into their
+README, and removing what a run put into the shared Neo4j graph."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 RESULTS_BEGIN = "<!-- results:begin -->"
 RESULTS_END = "<!-- results:end -->"
@@ -33,3 +35,58 @@ def write_results(
         lead = f"{heading}\n\n" if heading else ""
         text = text.rstrip() + "\n\n" + lead + block + "\n"
     readme.write_text(text)
+
+
+_NEIGHBOURS = """
+MATCH (n:%s)--(m) WHERE n.key STARTS WITH $prefix AND NOT m:Product AND NOT m:Review
+RETURN collect(DISTINCT elementId(m)) AS ids
+"""
+_CATEGORY_SOURCES = """
+MATCH (a)-[x]-(b) WHERE elementId(a) IN $ids
+  AND any(s IN coalesce(x.sources, []) WHERE s STARTS WITH $src)
+WITH DISTINCT x, [s IN x.sources WHERE NOT s STARTS WITH $src] AS rest
+FOREACH (_ IN CASE WHEN size(rest) = 0 THEN [1] ELSE [] END | DELETE x)
+FOREACH (_ IN CASE WHEN size(rest) > 0 THEN [1] ELSE [] END | SET x.sources = rest)
+"""
+_NODES = """
+MATCH (n:%s) WHERE n.key STARTS WITH $prefix
+CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS
+"""
+_TOMBSTONES = """
+MATCH (t:Tombstone) WHERE t.key STARTS WITH 'product:' + $prefix
+   OR t.key STARTS WITH 'review:' + $prefix
+DETACH DELETE t
+"""
+_ORPHANS = "MATCH (m) WHERE elementId(m) IN $ids AND NOT (m)--() DELETE m"
+# kg records each embedding decision as an alias; a run's now point at nothing.
+_ALIASES = """
+MATCH (x:Alias) WHERE x.origin = 'embedding' AND x.updated_at >= $since
+  AND NOT EXISTS { MATCH (n {key: x.canonical}) WHERE x.alias_label IN labels(n) }
+DELETE x
+"""
+
+
+async def delete_graph_run(session: Any, prefix: str, since: str) -> None:
+    """Delete from kg's graph what one bench run made, in an open Neo4j session.
+
+    The run's products and reviews (keys starting with `prefix`) and their tombstones;
+    the run's sources on category paths (SUBCATEGORY_OF), and such a path once it has
+    none left; nodes next to the run's products and reviews that are left with no
+    relationship; and the embedding aliases written since `since` (ISO time) that now
+    point at nothing.
+    """
+
+    async def run(query: str, **params: Any) -> Any:
+        return await session.run(query, **params)
+
+    near: set[str] = set()
+    for label in ("Product", "Review"):
+        row = await (await run(_NEIGHBOURS % label, prefix=prefix)).single()
+        near |= set(row["ids"] if row else [])
+    ids = sorted(near)
+    await (await run(_CATEGORY_SOURCES, ids=ids, src=f"product:{prefix}")).consume()
+    for label in ("Review", "Product"):
+        await (await run(_NODES % label, prefix=prefix)).consume()
+    await (await run(_TOMBSTONES, prefix=prefix)).consume()
+    await (await run(_ORPHANS, ids=ids)).consume()
+    await (await run(_ALIASES, since=since)).consume()
