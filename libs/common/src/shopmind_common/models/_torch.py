@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from shopmind_common.models.settings import Device
@@ -34,3 +35,16 @@ def set_threads(threads: int | None) -> None:
         import torch
 
         torch.set_num_threads(threads)
+
+
+def open_checkpoint(
+    path: str | Path, *, device: str, threads: int | None, cpu_dtype: str
+) -> tuple[str, str, Any]:
+    """A local checkpoint directory made ready to load: torch's threads set, the
+    directory checked, the device and dtype chosen. Returns (path, device, dtype)."""
+    set_threads(threads)
+    where = str(Path(path).expanduser())
+    if not Path(where).is_dir():
+        raise FileNotFoundError(f"no checkpoint directory at {where}")
+    chosen = pick_device(device)  # type: ignore[arg-type]
+    return where, chosen, pick_dtype(chosen, cpu_dtype)

@@ -26,14 +26,11 @@ class SequenceClassifier:
     ) -> None:
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-        from shopmind_common.models._torch import pick_device, pick_dtype, set_threads
+        from shopmind_common.models._torch import open_checkpoint
 
-        set_threads(threads)
-        self.path = str(Path(path).expanduser())
-        if not Path(self.path).is_dir():
-            raise FileNotFoundError(f"no checkpoint directory at {self.path}")
-        self.device = pick_device(device)  # type: ignore[arg-type]
-        self.dtype = pick_dtype(self.device, cpu_dtype)
+        self.path, self.device, self.dtype = open_checkpoint(
+            path, device=device, threads=threads, cpu_dtype=cpu_dtype
+        )
         self.max_length = max_length
         self.tokenizer: Any = AutoTokenizer.from_pretrained(self.path)
         self.model: Any = AutoModelForSequenceClassification.from_pretrained(
