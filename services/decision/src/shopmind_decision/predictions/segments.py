@@ -132,18 +132,22 @@ class SegmentLog:
             try:
                 return self._append(records)
             except OSError as exc:
-                self.close()  # the tail of this segment is unknown now: start a new one
                 if not (self.direct and exc.errno == errno.EINVAL):
                     raise
                 self._buffered(exc)  # opened with O_DIRECT, but writes are refused
-                self._open_segment()
-                try:
-                    return self._append(records)
-                except OSError:
-                    self.close()
-                    raise
+            self._open_segment()
+            return self._append(records)
 
     def _append(self, records: Sequence[tuple[str, Any]]) -> list[SegmentRef]:
+        """Write the records to the open segment; a failed write closes it, since its
+        tail is unknown now (the next append begins a new one)."""
+        try:
+            return self._write_records(records)
+        except OSError:
+            self.close()
+            raise
+
+    def _write_records(self, records: Sequence[tuple[str, Any]]) -> list[SegmentRef]:
         """Headers and payloads copied through the staging buffer, written a full buffer
         at a time; the flush ends padded to a whole block."""
         assert self._fd is not None
