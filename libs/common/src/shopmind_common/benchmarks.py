@@ -93,17 +93,17 @@ async def delete_graph_run(session: Any, prefix: str, since: str) -> None:
     point at nothing.
     """
 
-    async def run(query: str, **params: Any) -> Any:
-        return await session.run(query, **params)
+    async def execute(query: str, **params: Any) -> None:
+        await (await session.run(query, **params)).consume()
 
     near: set[str] = set()
     for label in ("Product", "Review"):
-        row = await (await run(_NEIGHBOURS % label, prefix=prefix)).single()
+        row = await (await session.run(_NEIGHBOURS % label, prefix=prefix)).single()
         near |= set(row["ids"] if row else [])
     ids = sorted(near)
-    await (await run(_CATEGORY_SOURCES, ids=ids, src=f"product:{prefix}")).consume()
+    await execute(_CATEGORY_SOURCES, ids=ids, src=f"product:{prefix}")
     for label in ("Review", "Product"):
-        await (await run(_NODES % label, prefix=prefix)).consume()
-    await (await run(_TOMBSTONES, prefix=prefix)).consume()
-    await (await run(_ORPHANS, ids=ids)).consume()
-    await (await run(_ALIASES, since=since)).consume()
+        await execute(_NODES % label, prefix=prefix)
+    await execute(_TOMBSTONES, prefix=prefix)
+    await execute(_ORPHANS, ids=ids)
+    await execute(_ALIASES, since=since)
